@@ -1,0 +1,196 @@
+"""``flask tombstone ...``: delete, restore, purge, trash, ops, seal, verify."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+from .core import Operation, Preview, TombstoneError, describe_conflict
+from .core.errors import Conflict
+
+if TYPE_CHECKING:
+    from .extension import Tombstone
+
+DURATION = re.compile(r"^(\d+)([smhdw])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``30d``, ``12h``, ``2w``... as a ``timedelta``."""
+    match = DURATION.match(text.strip())
+    if not match:
+        raise click.BadParameter(f"{text!r} is not a duration like 30d, 12h or 2w")
+    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _tombstone() -> Tombstone:
+    tombstone: Tombstone = current_app.extensions["tombstone"].tombstone
+    return tombstone
+
+
+def _fail(error: TombstoneError) -> None:
+    _tombstone().db.session.rollback()
+    lines = [f"{error.title}: {error}"]
+    for name, value in error.extensions().items():
+        if name == "blockers":
+            lines += [f"  - {b['row']['model']} {b['row']['label']!r} ({b['reason']}"
+                      f"{', via ' + b['via'] if b['via'] else ''})" for b in value]
+    if isinstance(error, Conflict):
+        lines += [f"  - {describe_conflict(c)}" for c in error.conflicts]
+    raise click.ClickException("\n".join(lines))
+
+
+def _print_preview(preview: Preview) -> None:
+    click.echo(f"{preview.mode} delete of {preview.model}: {preview.total} row(s)")
+    for model, n in preview.counts.items():
+        names = ", ".join(r.label for r in preview.samples.get(model, []))
+        click.echo(f"  {model}: {n}" + (f" ({names}{', ...' if n > 5 else ''})" if names else ""))
+    for effect, n in preview.effects.items():
+        click.echo(f"  {effect}: {n} link(s) changed")
+    for blocker in preview.blockers:
+        click.echo(f"  BLOCKED by {blocker.row.model} {blocker.row.label!r} ({blocker.reason})")
+    click.echo(f"confirm token: {preview.token}")
+
+
+@click.group("tombstone")
+def tombstone_cli() -> None:
+    """Safe, reversible deletion: delete, restore, purge, audit."""
+
+
+@tombstone_cli.command("delete")
+@click.argument("model")
+@click.argument("ids", nargs=-1, type=int, required=True)
+@click.option("--hard", is_flag=True, help="Delete physically (journaled) instead of to the trash.")
+@click.option("--reason", default=None, help="Why; recorded on the operation.")
+@click.option("--actor", default="cli", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Only show what would be deleted.")
+@with_appcontext
+def delete_command(model: str, ids: tuple[int, ...], hard: bool, reason: str | None,
+                   actor: str, dry_run: bool) -> None:
+    """Delete rows of MODEL by id, with everything their rules take along."""
+    tombstone = _tombstone()
+    try:
+        cls = tombstone.graph.node_named(model).cls
+    except KeyError:
+        raise click.BadParameter(f"unknown model {model!r}", param_hint="MODEL") from None
+    try:
+        if dry_run:
+            _print_preview(tombstone.preview(cls, ids=ids, hard=hard))
+            return
+        op = tombstone.delete(cls, ids=ids, hard=hard, reason=reason, actor=actor)
+        tombstone.db.session.commit()
+    except TombstoneError as error:
+        _fail(error)
+        return
+    click.echo(f"operation {op.id}: {op.kind} {_counts(op.counts)}")
+
+
+@tombstone_cli.command("restore")
+@click.argument("op_id", type=int)
+@click.option("--with-parents", is_flag=True, help="Also restore trashed parents' operations.")
+@click.option("--actor", default="cli", show_default=True)
+@with_appcontext
+def restore_command(op_id: int, with_parents: bool, actor: str) -> None:
+    """Bring back exactly what operation OP_ID put in the trash."""
+    tombstone = _tombstone()
+    try:
+        op = tombstone.restore(op_id, with_parents=with_parents, actor=actor)
+        tombstone.db.session.commit()
+    except TombstoneError as error:
+        _fail(error)
+        return
+    click.echo(f"operation {op.id}: restored {_counts(op.counts)}")
+
+
+@tombstone_cli.command("purge")
+@click.option("--older-than", "older_than", default=None, help="e.g. 30d (default: config).")
+@click.option("--op", "op_id", type=int, default=None, help="Purge one operation only.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be purged.")
+@click.option("--chunk-size", type=int, default=10_000, show_default=True)
+@click.option("--reason", default="retention", show_default=True)
+@click.option("--actor", default="cli", show_default=True)
+@with_appcontext
+def purge_command(older_than: str | None, op_id: int | None, dry_run: bool, chunk_size: int,
+                  reason: str, actor: str) -> None:
+    """Remove trashed rows for good (commits as it goes; rerun to resume)."""
+    tombstone = _tombstone()
+    kwargs: dict[str, Any] = {"dry_run": dry_run, "reason": reason, "actor": actor,
+                              "chunk_size": chunk_size}
+    if op_id is None:
+        kwargs["older_than"] = parse_duration(older_than or tombstone.state().retention)
+    try:
+        with click.progressbar(length=1, label="purging", show_pos=True) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+            report = tombstone.purge(op_id, progress=progress, **kwargs)
+        tombstone.db.session.commit()
+    except TombstoneError as error:
+        _fail(error)
+        return
+    verb = "would purge" if dry_run else "purged"
+    for purged in report.operations:
+        click.echo(f"operation {purged.op_id}: {verb} {_counts(purged.counts)}")
+    click.echo(f"{verb} {report.total} row(s) from {len(report.operations)} operation(s)")
+
+
+@tombstone_cli.command("trash")
+@click.option("--limit", type=int, default=50, show_default=True)
+@with_appcontext
+def trash_command(limit: int) -> None:
+    """List the operations whose rows are in the trash."""
+    session = _tombstone().db.session
+    for op in session.scalars(_tombstone().trash().limit(limit)):
+        click.echo(f"{op.id:>6}  {op.finished_at:%Y-%m-%d %H:%M}  {op.actor or '-':<12} "
+                   f"{op.root_model:<12} {_counts(op.counts)}  {op.reason or ''}")
+
+
+@tombstone_cli.command("ops")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--kind", default=None, help="delete, hard_delete, restore or purge")
+@with_appcontext
+def ops_command(limit: int, kind: str | None) -> None:
+    """Show the operations log, newest first."""
+    query = _tombstone().operations().limit(limit)
+    if kind:
+        query = query.where(Operation.kind == kind)
+    for op in _tombstone().db.session.scalars(query):
+        ref = f" (of {op.ref_op})" if op.ref_op else ""
+        click.echo(f"{op.id:>6}  {op.created_at:%Y-%m-%d %H:%M}  {op.kind:<11}{ref} "
+                   f"{op.actor or '-':<12} {op.root_model:<12} {_counts(op.counts)}")
+
+
+@tombstone_cli.command("seal")
+@with_appcontext
+def seal_command() -> None:
+    """Seal finished operations into the audit hash chain."""
+    tombstone = _tombstone()
+    n = tombstone.seal()
+    tombstone.db.session.commit()
+    click.echo(f"sealed {n} operation(s)")
+
+
+@tombstone_cli.command("verify")
+@with_appcontext
+def verify_command() -> None:
+    """Check the audit hash chain; exits 1 naming the first broken record."""
+    result = _tombstone().verify()
+    if not result.ok:
+        raise click.ClickException(
+            f"chain broken at seal {result.seal_seq} (operation {result.operation_id}): "
+            f"{result.problem}"
+        )
+    click.echo(f"chain intact: {result.checked} sealed operation(s)")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {model}" for model, n in counts.items() if n) or "nothing"
+
+
+__all__ = ["parse_duration", "tombstone_cli"]

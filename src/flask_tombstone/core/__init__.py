@@ -1,0 +1,80 @@
+"""Flask-Tombstone's core: safe, reversible, audited deletion on SQLAlchemy 2 alone.
+
+Nothing in this package imports Flask; it runs on a plain ``Session`` as well as
+Flask-SQLAlchemy's.
+"""
+
+from .audit import Verification
+from .errors import (
+    AlreadyGone,
+    Blocked,
+    Blocker,
+    ConfigurationError,
+    Conflict,
+    DatabaseFailure,
+    InvalidTarget,
+    NotFound,
+    PlanChanged,
+    Protected,
+    RestoreConflict,
+    RowRef,
+    TombstoneError,
+)
+from .graph import Edge, ModelGraph, Node
+from .listeners import INCLUDE_DELETED, ONLY_DELETED
+from .mixin import ProtectedMixin, SoftDeleteMixin, policy_of
+from .policy import Policy, Rule
+from .preview import Preview
+from .purge import PurgedOperation, PurgeReport
+from .records import JournalEntry, Operation, OperationKind, OperationStatus
+from .restore import describe as describe_conflict
+from .service import Tombstone
+from .unique import unique_live
+
+KEEP = Rule.KEEP
+CASCADE = Rule.CASCADE
+RESTRICT = Rule.RESTRICT
+SET_NULL = Rule.SET_NULL
+DETACH = Rule.DETACH
+
+__all__ = [
+    "CASCADE",
+    "DETACH",
+    "INCLUDE_DELETED",
+    "KEEP",
+    "ONLY_DELETED",
+    "RESTRICT",
+    "SET_NULL",
+    "AlreadyGone",
+    "Blocked",
+    "Blocker",
+    "ConfigurationError",
+    "Conflict",
+    "DatabaseFailure",
+    "Edge",
+    "InvalidTarget",
+    "JournalEntry",
+    "ModelGraph",
+    "Node",
+    "NotFound",
+    "Operation",
+    "OperationKind",
+    "OperationStatus",
+    "PlanChanged",
+    "Policy",
+    "Preview",
+    "Protected",
+    "ProtectedMixin",
+    "PurgeReport",
+    "PurgedOperation",
+    "RestoreConflict",
+    "RowRef",
+    "Rule",
+    "SoftDeleteMixin",
+    "Tombstone",
+    "TombstoneError",
+    "Verification",
+    "describe_conflict",
+    "policy_of",
+    "unique_live",
+]

@@ -1,0 +1,128 @@
+"""The executors: each step of a plan is one set-based statement (or a few, for journaling).
+
+Soft deletes stamp rows model by model; each model's parent rows are found by the
+operation's own stamp. Hard deletes remove rows children first, nulling ``SET_NULL`` links and
+detaching association rows just before the rows they point at go, journaling both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from .graph import Node
+from .planner import NestedRows, Plan, StampedRows, Step
+from .policy import Rule
+from .records import JournalEntry, JournalKind
+from .sql import INTERNAL, json_row
+
+JOURNAL: Table = JournalEntry.__table__  # type: ignore[assignment]
+
+
+def run(session: Session, statement: Any) -> int:
+    result = session.execute(statement, execution_options=INTERNAL)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def stamp_soft(session: Session, plan: Plan, op_id: int, now: datetime, wrap: bool) -> dict[str, int]:
+    """Stamp every step's live rows with ``deleted_at`` and ``deleted_by_op``."""
+    sets = StampedRows([op_id], wrap=wrap)
+    counts: dict[str, int] = {}
+    values = {"deleted_at": now, "deleted_by_op": op_id}
+    for step in plan.steps:
+        table = step.node.table
+        n = run(session, update(table).where(step.where(sets, with_self=False)).values(values))
+        if step.self_links:
+            # Self-references (replies to comments): one statement a level, until none is left.
+            while True:
+                level = run(session, update(table).where(step.where(sets)).values(values))
+                if not level:
+                    break
+                n += level
+        counts[step.node.name] = n
+    return counts
+
+
+def unstamp(session: Session, nodes: list[Node], op_ids: list[int], wrap: bool) -> dict[str, int]:
+    """Bring back exactly the rows stamped by ``op_ids``."""
+    sets = StampedRows(op_ids, wrap=wrap)
+    counts: dict[str, int] = {}
+    for node in nodes:
+        statement = (
+            update(node.table)
+            .where(sets.stamp(node))
+            .values(deleted_at=None, deleted_by_op=None)
+        )
+        counts[node.name] = run(session, statement)
+    return counts
+
+
+def remove_hard(
+    session: Session, plan: Plan, op_id: int, *, snapshot: bool, wrap: bool
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Delete every step's rows children first; returns (counts, effects).
+
+    ``effects`` counts what changed around the deleted rows: ``"Item.assignee_id": n`` links
+    nulled, ``"item_tag": n`` association rows detached.
+    """
+    sets = NestedRows(plan, wrap=wrap)
+    counts: dict[str, int] = {}
+    effects: dict[str, int] = {}
+    for step in reversed(plan.steps):
+        node = step.node
+        in_plan = _membership(step, sets)
+        for edge in node.dependents:
+            if edge.rule is Rule.SET_NULL:
+                linked = edge.column.in_(sets.of(node))
+                _journal_links(session, op_id, edge.table, edge.column, linked)
+                nulled = run(session, update(edge.table).where(linked).values({edge.column: None}))
+                if nulled:
+                    effects[edge.name] = effects.get(edge.name, 0) + nulled
+            elif edge.rule is Rule.DETACH:
+                linked = edge.column.in_(sets.of(node))
+                _journal_rows(session, op_id, JournalKind.DETACH, edge.table, linked, row_id=None)
+                detached = run(session, delete(edge.table).where(linked))
+                if detached:
+                    effects[edge.table.name] = effects.get(edge.table.name, 0) + detached
+        if snapshot:
+            _journal_rows(session, op_id, JournalKind.SNAPSHOT, node.table, in_plan, node.pk)
+        counts[node.name] = run(session, delete(node.table).where(in_plan))
+    return counts, effects
+
+
+def _membership(step: Step, sets: NestedRows) -> Any:
+    """The criterion for a step's rows; self-references need the recursive set."""
+    if step.self_links:
+        return step.node.pk.in_(sets.of(step.node))
+    return step.where(sets)
+
+
+def _journal_links(session: Session, op_id: int, table: Table, column: Any, where: Any) -> None:
+    (pk,) = table.primary_key.columns
+    source = select(
+        literal(op_id),
+        literal(JournalKind.SET_NULL),
+        literal(table.name),
+        pk,
+        literal(column.name),
+        json_row(session, table, [column]),
+    ).where(where)
+    columns = ["op_id", "kind", "table_name", "row_id", "column", "data"]
+    run(session, insert(JOURNAL).from_select(columns, source))
+
+
+def _journal_rows(
+    session: Session, op_id: int, kind: str, table: Table, where: Any, row_id: Any
+) -> None:
+    source = select(
+        literal(op_id),
+        literal(kind),
+        literal(table.name),
+        row_id if row_id is not None else literal(None),
+        json_row(session, table),
+    ).where(where)
+    columns = ["op_id", "kind", "table_name", "row_id", "data"]
+    run(session, insert(JOURNAL).from_select(columns, source))

@@ -1,0 +1,129 @@
+"""Read-only questions about a plan's rows: blockers, counts, samples, fingerprints.
+
+Each takes the :class:`~.planner.RowSets` that say how the plan's rows are found, so the same
+function serves the executors (stamped rows) and the preview (nested sub-selects).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy.orm import Session
+
+from .errors import Blocker, RowRef
+from .graph import Node
+from .planner import Permission, Plan, RowSets
+from .sql import INTERNAL
+
+BLOCKER_CAP = 50
+"""Blockers listed per check; the total is always counted."""
+
+
+def row_ref(node: Node, row: Any) -> RowRef:
+    return RowRef(model=node.name, id=int(row[0]), label=str(row[1]))
+
+
+def find_blockers(
+    session: Session,
+    plan: Plan,
+    sets: RowSets,
+    *,
+    permission: Permission | None = None,
+    actor: Any = None,
+    cap: int = BLOCKER_CAP,
+) -> tuple[list[Blocker], int]:
+    """Every reason the plan cannot run, capped per check, with the total count."""
+    blockers: list[Blocker] = []
+    total = 0
+    for check in plan.checks:
+        edge = check.edge
+        child = edge.child
+        assert child is not None
+        parent = edge.parent
+        target = parent.table.alias("target_row")
+        where: list[ColumnElement[bool]] = [edge.column.in_(sets.of(parent)), sets.outside(child)]
+        if check.state is not None:
+            where.append(check.state)
+        query = (
+            select(child.pk, child.label_column, target.c[parent.pk.name],
+                   target.c[parent.label_column.name])
+            .join_from(child.table, target, edge.column == target.c[parent.pk.name])
+            .where(*where)
+            .order_by(child.pk)
+            .limit(cap)
+        )
+        rows = session.execute(query, execution_options=INTERNAL).all()
+        for row in rows:
+            blockers.append(
+                Blocker(
+                    reason=check.reason,
+                    row=row_ref(child, row),
+                    via=edge.name,
+                    target=RowRef(model=parent.name, id=int(row[2]), label=str(row[3])),
+                )
+            )
+        total += _count_beyond(session, rows, cap, child, and_(*where))
+    if permission is not None:
+        for node in plan.nodes:
+            allowed = permission(actor, node.cls)
+            if allowed is None:
+                continue
+            where = [node.pk.in_(sets.of(node)), not_(allowed)]
+            rows = session.execute(
+                select(node.pk, node.label_column).where(*where).order_by(node.pk).limit(cap),
+                execution_options=INTERNAL,
+            ).all()
+            blockers.extend(Blocker(reason="forbidden", row=row_ref(node, r)) for r in rows)
+            total += _count_beyond(session, rows, cap, node, and_(*where))
+    return blockers, total
+
+
+def _count_beyond(
+    session: Session, rows: list[Any], cap: int, node: Node, where: ColumnElement[bool]
+) -> int:
+    if len(rows) < cap:
+        return len(rows)
+    query = select(func.count()).select_from(node.table).where(where)
+    return int(session.execute(query, execution_options=INTERNAL).scalar_one())
+
+
+def count_rows(session: Session, plan: Plan, sets: RowSets) -> dict[str, int]:
+    """Rows per model, counted by the database."""
+    counts: dict[str, int] = {}
+    for node in plan.nodes:
+        query = select(func.count()).select_from(node.table).where(node.pk.in_(sets.of(node)))
+        counts[node.name] = int(session.execute(query, execution_options=INTERNAL).scalar_one())
+    return counts
+
+
+def sample_rows(session: Session, plan: Plan, sets: RowSets, size: int) -> dict[str, list[RowRef]]:
+    """Up to ``size`` rows per model, lowest ids first."""
+    samples: dict[str, list[RowRef]] = {}
+    for node in plan.nodes:
+        query = (
+            select(node.pk, node.label_column)
+            .where(node.pk.in_(sets.of(node)))
+            .order_by(node.pk)
+            .limit(size)
+        )
+        rows = session.execute(query, execution_options=INTERNAL).all()
+        samples[node.name] = [row_ref(node, r) for r in rows]
+    return samples
+
+
+def fingerprint(session: Session, plan: Plan, sets: RowSets, blocker_total: int) -> str:
+    """A token that changes when the plan's rows change: per model, the count, sum, min and
+    max of the ids, computed in the database (no row is loaded)."""
+    parts: list[Any] = [plan.mode, plan.target.node.name, blocker_total]
+    for node in plan.nodes:
+        pk = node.pk
+        query = select(func.count(), func.sum(pk), func.min(pk), func.max(pk)).where(
+            pk.in_(sets.of(node))
+        )
+        count, total, low, high = session.execute(query, execution_options=INTERNAL).one()
+        parts.append([node.name, int(count), int(total or 0), int(low or 0), int(high or 0)])
+    digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
+    return digest[:32]

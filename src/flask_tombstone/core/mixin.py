@@ -1,0 +1,49 @@
+"""The soft-delete mixin and the marker for protected models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import DateTime, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .policy import Policy
+
+
+class SoftDeleteMixin:
+    """Make a declarative model soft-deletable.
+
+    Adds two columns: ``deleted_at`` (UTC, ``NULL`` while the row is live) and
+    ``deleted_by_op`` (the id of the operation that put the row in the trash, indexed so that
+    restore and purge find an operation's rows in one statement).
+
+    .. versionadded:: 0.1
+    """
+
+    __tombstone_policy__: ClassVar[Policy] = Policy.SOFT
+
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(), default=None)
+    deleted_by_op: Mapped[int | None] = mapped_column(Integer(), default=None, index=True)
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether this row is in the trash."""
+        return self.deleted_at is not None
+
+
+class ProtectedMixin:
+    """Mark a model whose rows may never be deleted (audit tables, legal holds).
+
+    .. versionadded:: 0.1
+    """
+
+    __tombstone_policy__: ClassVar[Policy] = Policy.PROTECTED
+
+
+def policy_of(cls: type) -> Policy:
+    """The deletion policy declared by a mapped class (``HARD`` when it declares none)."""
+    policy = getattr(cls, "__tombstone_policy__", Policy.HARD)
+    if not isinstance(policy, Policy):
+        policy = Policy(policy)
+    return policy

@@ -1,0 +1,225 @@
+"""Plan, then execute: the steps of an operation, and the row sets they run over.
+
+A plan is a list of :class:`Step` s, one per model, parents first, and the
+:class:`Check` s that can refuse it. Neither says *how* a model's rows in the operation are
+found: a :class:`RowSets` does. The executors find them by the operation's stamp
+(``deleted_by_op = :op``), one indexed lookup; the preview, which writes nothing, by nested
+sub-selects from the target's criterion. The same plan thus feeds execution and the dry run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
+
+from .graph import Edge, ModelGraph, Node, hard_edges
+from .policy import Policy, Rule
+from .sql import any_of
+
+Permission = Callable[[Any, type], "ColumnElement[bool] | None"]
+"""``permission(actor, model) -> criterion``: the rows of ``model`` the actor may delete
+(``None``: all of them). Applied set-based to every model an operation reaches."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an operation was asked to act on: rows of one model, by criterion."""
+
+    node: Node
+    criterion: ColumnElement[bool]
+    description: dict[str, Any]
+    ids: tuple[int, ...] | None = None  # the ids asked for, when asked by id
+    instances: tuple[Any, ...] = ()
+
+
+@dataclass
+class Step:
+    """The rows of one model an operation acts on.
+
+    A row belongs when it is in ``state`` and either matches ``seed`` or points, through one
+    of ``links``, at a row of the parent model that belongs (``extra`` narrows that link).
+    """
+
+    node: Node
+    state: ColumnElement[bool] | None = None
+    seed: ColumnElement[bool] | None = None
+    links: list[tuple[Edge, ColumnElement[bool] | None]] = field(default_factory=list)
+
+    @property
+    def self_links(self) -> list[tuple[Edge, ColumnElement[bool] | None]]:
+        return [(e, x) for e, x in self.links if e.parent is self.node]
+
+    def where(self, sets: RowSets, *, with_self: bool = True) -> ColumnElement[bool]:
+        """The criterion selecting this step's rows, given how parent rows are found."""
+        alternatives: list[ColumnElement[bool]] = [] if self.seed is None else [self.seed]
+        for edge, extra in self.links:
+            if edge.parent is self.node and not with_self:
+                continue
+            linked = edge.column.in_(sets.of(edge.parent))
+            alternatives.append(linked if extra is None else and_(linked, extra))
+        found = any_of(alternatives)
+        return found if self.state is None else and_(self.state, found)
+
+
+@dataclass(frozen=True)
+class Check:
+    """Dependents that refuse the plan: rows of ``edge``'s table pointing at rows in the plan."""
+
+    reason: str  # restrict | protected
+    edge: Edge
+    state: ColumnElement[bool] | None = None
+
+
+@dataclass
+class Plan:
+    """Steps parents-first, and the checks that can refuse them."""
+
+    mode: str  # "soft" | "hard"
+    target: Target
+    steps: list[Step]
+    checks: list[Check]
+
+    @property
+    def nodes(self) -> list[Node]:
+        return [step.node for step in self.steps]
+
+    def step_for(self, node: Node) -> Step | None:
+        return next((s for s in self.steps if s.node is node), None)
+
+
+class RowSets(Protocol):
+    """How the rows of a model that belong to the operation are found."""
+
+    def of(self, node: Node) -> Select[Any]:
+        """``SELECT pk`` of the node's rows in the operation."""
+
+    def outside(self, node: Node) -> ColumnElement[bool]:
+        """A criterion true for rows of ``node`` that the operation does not remove."""
+
+
+# -- planning ---------------------------------------------------------------------------------
+def plan_soft(graph: ModelGraph, target: Target) -> Plan:
+    """Stamp the target's live rows and, level by level, their live CASCADE dependents."""
+    nodes = graph.soft_closure(target.node)
+    steps: list[Step] = []
+    for node in nodes:
+        links = [
+            (e, None) for e in node.parents if e.rule is Rule.CASCADE and e.parent in nodes
+        ]
+        seed = target.criterion if node is target.node else None
+        steps.append(Step(node=node, state=node.live(), seed=seed, links=links))
+    checks: list[Check] = []
+    for node in nodes:
+        for edge in node.dependents:
+            child = edge.child
+            if child is None:
+                continue
+            if edge.rule is Rule.RESTRICT:
+                checks.append(Check("restrict", edge, child.live()))
+            elif edge.rule is Rule.CASCADE and child.policy is Policy.PROTECTED:
+                checks.append(Check("protected", edge))
+    return Plan("soft", target, steps, checks)
+
+
+def plan_hard(graph: ModelGraph, target: Target, seeds: dict[Node, Any] | None = None) -> Plan:
+    """Remove the target's rows and their CASCADE dependents (live or trashed) physically.
+
+    RESTRICT dependents in the trash are taken along (they would dangle); live ones refuse.
+    ``seeds`` adds rows to remove directly (a purge seeds every model its operation stamped).
+    """
+    seeds = dict(seeds or {})
+    seeds.setdefault(target.node, target.criterion)
+    nodes = graph.hard_closure(seeds)
+    steps: list[Step] = []
+    for node in nodes:
+        links: list[tuple[Edge, ColumnElement[bool] | None]] = []
+        for edge in node.parents:
+            if edge.parent not in nodes or edge not in list(hard_edges(edge.parent)):
+                continue
+            extra = None if edge.rule is Rule.CASCADE else not_(node.live())
+            links.append((edge, extra))
+        steps.append(Step(node=node, seed=seeds.get(node), links=links))
+    checks: list[Check] = []
+    for node in nodes:
+        for edge in node.dependents:
+            child = edge.child
+            if child is None:
+                continue
+            if edge.rule is Rule.RESTRICT:
+                checks.append(Check("restrict", edge, child.live()))
+            elif edge.rule is Rule.CASCADE and child.policy is Policy.PROTECTED:
+                checks.append(Check("protected", edge))
+    return Plan("hard", target, steps, checks)
+
+
+# -- row sets ---------------------------------------------------------------------------------
+def derived(select_ids: Select[Any], wrap: bool) -> Select[Any]:
+    """Wrap in a derived table where the database refuses a subquery on the modified table."""
+    if not wrap:
+        return select_ids
+    inner = select_ids.subquery()
+    return select(*inner.c)
+
+
+class StampedRows:
+    """Rows in the operation are the rows stamped with its id (soft delete, restore)."""
+
+    def __init__(self, op_ids: Sequence[int], *, wrap: bool) -> None:
+        self.op_ids = list(op_ids)
+        self.wrap = wrap
+
+    def stamp(self, node: Node) -> ColumnElement[bool]:
+        column = node.col("deleted_by_op")
+        return column == self.op_ids[0] if len(self.op_ids) == 1 else column.in_(self.op_ids)
+
+    def of(self, node: Node) -> Select[Any]:
+        return derived(select(node.pk).where(self.stamp(node)), self.wrap)
+
+    def outside(self, node: Node) -> ColumnElement[bool]:
+        if not node.soft:
+            return true()
+        return or_(node.col("deleted_by_op").is_(None), not_(self.stamp(node)))
+
+
+class NestedRows:
+    """Rows in the operation are found from the target's criterion, model by model.
+
+    Used by the preview (which writes nothing) and by hard deletes (whose rows carry no
+    stamp). Self-references become recursive CTEs.
+    """
+
+    def __init__(self, plan: Plan, *, wrap: bool) -> None:
+        self.plan = plan
+        self.wrap = wrap
+        self._cache: dict[int, Select[Any]] = {}  # {id(node): SELECT pk}
+
+    def of(self, node: Node) -> Select[Any]:
+        key = id(node)
+        if key not in self._cache:
+            self._cache[key] = derived(self._build(node), self.wrap)
+        return self._cache[key]
+
+    def outside(self, node: Node) -> ColumnElement[bool]:
+        if self.plan.step_for(node) is None:
+            return true()
+        return not_(node.pk.in_(self.of(node)))
+
+    def _build(self, node: Node) -> Select[Any]:
+        step = self.plan.step_for(node)
+        if step is None:
+            return select(node.pk).where(~true())
+        base = select(node.pk.label("id")).where(step.where(self, with_self=False))
+        if not step.self_links:
+            return base
+        tree = base.cte(name=f"tree_{node.table.name}", recursive=True)
+        table = node.table.alias()
+        recursive = select(table.c[node.pk.name]).where(
+            any_of([table.c[e.column.name] == tree.c.id for e, _ in step.self_links])
+        )
+        if step.state is not None:
+            recursive = recursive.where(table.c["deleted_at"].is_(None))
+        tree = tree.union(recursive)
+        return select(tree.c.id)

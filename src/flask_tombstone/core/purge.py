@@ -1,0 +1,187 @@
+"""Purge: trashed rows removed for good, one operation (or one chunk of it) at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from .errors import Blocked
+from .execute import remove_hard
+from .inspect_rows import count_rows, find_blockers
+from .operations import Request, atomic, close_operation, in_trash, open_operation
+from .planner import NestedRows, Plan, Target, plan_hard
+from .records import Operation, OperationKind, OperationStatus, utcnow
+from .sql import INTERNAL
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .service import Tombstone
+
+
+@dataclass
+class PurgedOperation:
+    """One trashed operation's purge: the rows removed (or, in a dry run, that would be)."""
+
+    op_id: int
+    purge_op_id: int | None
+    counts: dict[str, int]
+    effects: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class PurgeReport:
+    dry_run: bool
+    operations: list[PurgedOperation] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(p.total for p in self.operations)
+
+    def counts(self) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for purged in self.operations:
+            for name, n in purged.counts.items():
+                merged[name] = merged.get(name, 0) + n
+        return merged
+
+
+class Purger:
+    """Purges for one call of :meth:`Tombstone.purge`."""
+
+    def __init__(
+        self,
+        tombstone: Tombstone,
+        session: Session,
+        request: Request,
+        *,
+        snapshot: bool,
+        chunk_size: int | None,
+        progress: Callable[[int, int], None] | None,
+    ) -> None:
+        self.tombstone = tombstone
+        self.session = session
+        self.request = request
+        self.snapshot = snapshot
+        self.chunk_size = chunk_size
+        self.progress = progress
+        self.wrap = session.get_bind().dialect.name in ("mysql", "mariadb")
+
+    def purge_older_than(self, older_than: timedelta, *, dry_run: bool) -> PurgeReport:
+        cutoff = utcnow() - older_than
+        query = (
+            select(Operation.id)
+            .where(in_trash(), Operation.finished_at < cutoff)
+            .order_by(Operation.id)
+        )
+        op_ids = list(self.session.scalars(query, execution_options=INTERNAL))
+        report = PurgeReport(dry_run=dry_run)
+        for index, op_id in enumerate(op_ids):
+            report.operations.extend(self.purge_one(op_id, dry_run=dry_run).operations)
+            if not dry_run:
+                self.session.commit()
+            if self.progress:
+                self.progress(index + 1, len(op_ids))
+        return report
+
+    def purge_one(self, op_id: int, *, dry_run: bool) -> PurgeReport:
+        source = self.tombstone.trashed_operation(op_id, self.session, for_purge=True)
+        plan = self._plan(source, boundary=None)
+        sets = NestedRows(plan, wrap=self.wrap)
+        blockers, total = find_blockers(self.session, plan, sets)
+        if total:
+            raise Blocked(blockers=blockers, total=total)
+        if dry_run:
+            purged = PurgedOperation(op_id, None, count_rows(self.session, plan, sets))
+            return PurgeReport(dry_run=True, operations=[purged])
+        if self.chunk_size:
+            return PurgeReport(False, [self._purge_chunked(source)])
+        with atomic(self.session):
+            purge_id = self._open(source)
+            counts, effects = remove_hard(
+                self.session, plan, purge_id, snapshot=self.snapshot, wrap=self.wrap
+            )
+            close_operation(self.session, purge_id, counts, effects)
+        return PurgeReport(False, [PurgedOperation(op_id, purge_id, counts, effects)])
+
+    def _open(self, source: Operation) -> int:
+        return open_operation(
+            self.session, self.request, kind=OperationKind.PURGE, root_model=source.root_model,
+            target={"operation": source.id}, ref_op=source.id,
+        )
+
+    def _plan(self, source: Operation, boundary: int | None) -> Plan:
+        """Seeds: the operation's stamped rows of every model it counted (all, or only the
+        root model's rows up to ``boundary``, chunk by chunk)."""
+        graph = self.tombstone.graph
+        root = graph.node_named(source.root_model)
+        stamped = {
+            graph.node_named(name): graph.node_named(name).col("deleted_by_op") == source.id
+            for name, n in source.counts.items()
+            if n
+        }
+        if boundary is not None:
+            criterion = stamped[root] & (root.pk <= boundary)
+            seeds: dict[Any, Any] = {root: criterion}
+        else:
+            criterion = stamped.get(root, root.col("deleted_by_op") == source.id)
+            seeds = stamped
+        target = Target(root, criterion, {"operation": source.id})
+        return plan_hard(graph, target, seeds=seeds)
+
+    def _purge_chunked(self, source: Operation) -> PurgedOperation:
+        """Chunks of the root model's rows, each with its dependents, one commit each; the
+        purge operation row tracks progress, and a later run resumes it."""
+        session = self.session
+        root = self.tombstone.graph.node_named(source.root_model)
+        purge_op = session.scalars(
+            select(Operation).where(
+                Operation.ref_op == source.id,
+                Operation.kind == OperationKind.PURGE,
+                Operation.status == OperationStatus.RUNNING,
+            ),
+            execution_options=INTERNAL,
+        ).first()
+        purge_id = purge_op.id if purge_op else self._open(source)
+        counts: dict[str, int] = dict(purge_op.counts) if purge_op else {}
+        effects: dict[str, int] = dict(purge_op.effects) if purge_op else {}
+        session.commit()
+        remaining = int(session.execute(
+            select(func.count()).where(root.col("deleted_by_op") == source.id),
+            execution_options=INTERNAL,
+        ).scalar_one())
+        done = 0
+        while True:
+            chunk = select(root.pk).where(root.col("deleted_by_op") == source.id)
+            chunk = chunk.order_by(root.pk).limit(self.chunk_size).subquery()
+            boundary = session.execute(
+                select(func.max(chunk.c[0])), execution_options=INTERNAL
+            ).scalar_one()
+            last = boundary is None
+            with atomic(session):
+                plan = self._plan(source, boundary=None if last else int(boundary))
+                got, changed = remove_hard(
+                    session, plan, purge_id, snapshot=self.snapshot, wrap=self.wrap
+                )
+                _add(counts, got)
+                _add(effects, changed)
+                close_operation(session, purge_id, counts, effects, done=last)
+            session.commit()
+            done += got.get(root.name, 0)
+            if self.progress:
+                self.progress(done, remaining)
+            if last:
+                return PurgedOperation(source.id, purge_id, counts, effects)
+
+
+def _add(total: dict[str, int], more: dict[str, int]) -> None:
+    for name, n in more.items():
+        total[name] = total.get(name, 0) + n

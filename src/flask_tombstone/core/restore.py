@@ -1,0 +1,126 @@
+"""Restore: bring back exactly the rows one operation stamped, after checking they can live.
+
+Two things can stop a row from coming back: a parent it needs (through a CASCADE or RESTRICT
+link) is in the trash under another operation, or a live row now holds a value the row's
+live-unique constraint needs. Both are found set-based, for the whole operation at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from .errors import RestoreConflict, RowRef
+from .graph import ModelGraph, Node
+from .planner import StampedRows
+from .policy import Rule
+from .sql import INTERNAL
+from .unique import live_unique_indexes
+
+CONFLICT_CAP = 50
+
+
+def restorable_nodes(graph: ModelGraph, counts: dict[str, int]) -> list[Node]:
+    """The soft models an operation stamped rows in, parents first."""
+    named = [graph.node_named(name) for name, n in counts.items() if n]
+    ordered = graph.soft_closure(named)
+    return [node for node in ordered if node in named]
+
+
+def parent_conflicts(
+    session: Session, nodes: list[Node], op_ids: list[int], wrap: bool
+) -> list[RestoreConflict]:
+    """Rows whose CASCADE or RESTRICT parent is in the trash under an operation not restored."""
+    sets = StampedRows(op_ids, wrap=wrap)
+    conflicts: list[RestoreConflict] = []
+    for node in nodes:
+        for edge in node.parents:
+            parent = edge.parent
+            if edge.rule not in (Rule.CASCADE, Rule.RESTRICT) or not parent.soft:
+                continue
+            other = parent.table.alias("parent_row")
+            query = (
+                select(
+                    node.pk,
+                    node.label_column,
+                    other.c[parent.pk.name],
+                    other.c[parent.label_column.name],
+                    other.c.deleted_by_op,
+                )
+                .join_from(node.table, other, edge.column == other.c[parent.pk.name])
+                .where(
+                    sets.stamp(node),
+                    other.c.deleted_at.is_not(None),
+                    other.c.deleted_by_op.not_in(op_ids),
+                )
+                .order_by(node.pk)
+                .limit(CONFLICT_CAP)
+            )
+            for row in session.execute(query, execution_options=INTERNAL):
+                conflicts.append(
+                    RestoreConflict(
+                        reason="parent_in_trash",
+                        row=RowRef(node.name, int(row[0]), str(row[1])),
+                        other=RowRef(parent.name, int(row[2]), str(row[3])),
+                        other_operation=int(row[4]) if row[4] is not None else None,
+                        columns=(edge.column.name,),
+                    )
+                )
+    return conflicts
+
+
+def unique_conflicts(
+    session: Session, nodes: list[Node], op_ids: list[int], wrap: bool
+) -> list[RestoreConflict]:
+    """Rows whose live-unique values are now held by a live row."""
+    sets = StampedRows(op_ids, wrap=wrap)
+    conflicts: list[RestoreConflict] = []
+    for node in nodes:
+        for columns in live_unique_indexes(node.table):
+            live = node.table.alias("live_row")
+            same = [live.c[c.name] == c for c in columns]
+            query = (
+                select(
+                    node.pk,
+                    node.label_column,
+                    live.c[node.pk.name],
+                    live.c[node.label_column.name],
+                )
+                .join_from(node.table, live, and_(*same))
+                .where(sets.stamp(node), live.c.deleted_at.is_(None))
+                .order_by(node.pk)
+                .limit(CONFLICT_CAP)
+            )
+            for row in session.execute(query, execution_options=INTERNAL):
+                conflicts.append(
+                    RestoreConflict(
+                        reason="unique",
+                        row=RowRef(node.name, int(row[0]), str(row[1])),
+                        other=RowRef(node.name, int(row[2]), str(row[3])),
+                        columns=tuple(c.name for c in columns),
+                    )
+                )
+    return conflicts
+
+
+def parent_operations(conflicts: list[RestoreConflict]) -> set[int]:
+    return {c.other_operation for c in conflicts if c.other_operation is not None}
+
+
+def describe(conflict: RestoreConflict) -> str:
+    """A sentence for people, used by the HTML pages and the CLI."""
+    row = f"{conflict.row.model} {conflict.row.label!r}"
+    if conflict.reason == "parent_in_trash" and conflict.other is not None:
+        return (
+            f"{row} belongs to {conflict.other.model} {conflict.other.label!r}, which is in "
+            f"the trash (operation {conflict.other_operation}): restore that first, or both "
+            f"together"
+        )
+    if conflict.reason == "unique" and conflict.other is not None:
+        cols = ", ".join(conflict.columns)
+        return f"{row}: its {cols} is now used by {conflict.other.model} {conflict.other.label!r}"
+    return row
+
+

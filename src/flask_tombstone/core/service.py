@@ -1,0 +1,455 @@
+"""The engine's public face on a plain SQLAlchemy ``Session``: delete, preview, restore, purge,
+seal and verify. The Flask extension subclasses it; nothing here imports Flask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import MetaData, Select, select
+from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
+
+from . import audit
+from .errors import AlreadyGone, Blocked, Conflict, InvalidTarget, NotFound, PlanChanged, Protected
+from .execute import remove_hard, stamp_soft, unstamp
+from .graph import ModelGraph, Node, build_graph
+from .inspect_rows import find_blockers, fingerprint
+from .listeners import Listeners
+from .operations import (
+    Request,
+    actor_id,
+    atomic,
+    close_operation,
+    open_operation,
+    settled_by,
+    trash_query,
+)
+from .planner import NestedRows, Permission, Plan, StampedRows, Target, plan_hard, plan_soft
+from .policy import Policy
+from .preview import Preview, build_preview
+from .purge import PurgeReport, Purger
+from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
+from .restore import parent_conflicts, parent_operations, restorable_nodes, unique_conflicts
+from .sync import forget_removed, refresh_restored
+from .sql import INTERNAL
+from .targets import resolve, session_of
+
+SessionTarget = sessionmaker[Any] | scoped_session[Any] | type[Session] | Session
+
+
+class Tombstone:
+    """Safe, reversible, audited deletion over one declarative model registry.
+
+    :param base: the declarative base (or its ``registry``) whose models it governs. The
+        engine's tables (``tombstone_operation``, ``tombstone_journal``) are added to its
+        metadata, so ``create_all`` and Alembic see them.
+    :param session: a ``sessionmaker``, ``scoped_session``, ``Session`` class or session to
+        attach the listeners to (visibility and drop-in deletes), and the default session of
+        every call when it is a ``scoped_session``.
+    :param permission: ``permission(actor, model) -> criterion | None``: the rows an actor may
+        delete, checked set-based over every model an operation reaches.
+    :param actor_loader: called when no ``actor=`` is given, e.g. to read the current user.
+    :param snapshot: journal a snapshot of every hard-deleted row by default.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        base: Any = None,
+        *,
+        session: SessionTarget | None = None,
+        permission: Permission | None = None,
+        actor_loader: Callable[[], Any] | None = None,
+        snapshot: bool = False,
+        sample_size: int = 5,
+    ) -> None:
+        self.permission = permission
+        self.actor_loader = actor_loader
+        self.snapshot = snapshot
+        self.sample_size = sample_size
+        self._registry: registry | None = None
+        self._graph: ModelGraph | None = None
+        self._default_session: scoped_session[Any] | None = None
+        self.listeners = Listeners(self)
+        if base is not None:
+            self.bind_models(base)
+        if session is not None:
+            self.attach(session)
+
+    # -- setup -------------------------------------------------------------------------------
+    def bind_models(self, base: Any) -> None:
+        """Govern the models of ``base`` (a declarative base or a ``registry``)."""
+        reg = base if isinstance(base, registry) else base.registry
+        self._registry = reg
+        self._graph = None
+        install_tables(reg.metadata)
+
+    @property
+    def metadata(self) -> MetaData:
+        return self._require_registry().metadata
+
+    def attach(self, target: SessionTarget) -> None:
+        """Attach the listeners to ``target`` (idempotent)."""
+        if isinstance(target, scoped_session):
+            self._default_session = target
+        self.listeners.attach(target)
+
+    def configure(self) -> ModelGraph:
+        """Build and validate the model graph now (it is otherwise built on first use).
+
+        :raises ConfigurationError: naming the model and column of a rule it cannot honour.
+        """
+        self._graph = build_graph(self._require_registry(), extra=(Operation, JournalEntry))
+        return self._graph
+
+    @property
+    def graph(self) -> ModelGraph:
+        return self._graph if self._graph is not None else self.configure()
+
+    def _require_registry(self) -> registry:
+        if self._registry is None:
+            raise InvalidTarget("Tombstone has no models yet: pass base= or call bind_models()")
+        return self._registry
+
+    def session_for(self, target: Any = None, session: Session | None = None) -> Session:
+        """The session a call works in: given, the target's own, or the default one."""
+        found = session or session_of(target)
+        if found is None and self._default_session is not None:
+            found = self._default_session()
+        if found is None:
+            raise InvalidTarget("no session: pass session= (or attach a scoped_session)")
+        return found
+
+    def _request(self, actor: Any, reason: str | None, request_id: str | None,
+                 context: dict[str, Any] | None) -> Request:
+        if actor is None and self.actor_loader is not None:
+            actor = self.actor_loader()
+        return Request(actor_id(actor), reason, request_id, dict(context or {}))
+
+    def _actor(self, actor: Any) -> Any:
+        return actor if actor is not None or self.actor_loader is None else self.actor_loader()
+
+    @staticmethod
+    def _wrap(session: Session) -> bool:
+        return session.get_bind().dialect.name in ("mysql", "mariadb")
+
+    # -- preview -----------------------------------------------------------------------------
+    def plan(self, target: Any, *, ids: Iterable[Any] | None = None, hard: bool = False) -> Plan:
+        """The plan of deleting ``target`` (the steps and checks, before any SQL runs)."""
+        resolved = resolve(self.graph, target, ids)
+        self._refuse_protected(resolved.node)
+        soft = resolved.node.soft and not hard
+        return plan_soft(self.graph, resolved) if soft else plan_hard(self.graph, resolved)
+
+    def preview(
+        self,
+        target: Any,
+        *,
+        ids: Iterable[Any] | None = None,
+        hard: bool = False,
+        actor: Any = None,
+        sample_size: int | None = None,
+        session: Session | None = None,
+    ) -> Preview:
+        """What deleting ``target`` would do: counts, samples, blockers and a confirm token.
+
+        Counted by the database; no row is loaded and nothing is written.
+        """
+        plan = self.plan(target, ids=ids, hard=hard)
+        session = self.session_for(target, session)
+        return build_preview(
+            session,
+            plan,
+            wrap=self._wrap(session),
+            sample_size=self.sample_size if sample_size is None else sample_size,
+            permission=self.permission,
+            actor=self._actor(actor),
+        )
+
+    # -- delete ------------------------------------------------------------------------------
+    def delete(
+        self,
+        target: Any,
+        *,
+        ids: Iterable[Any] | None = None,
+        hard: bool = False,
+        actor: Any = None,
+        reason: str | None = None,
+        expect: str | None = None,
+        snapshot: bool | None = None,
+        request_id: str | None = None,
+        context: dict[str, Any] | None = None,
+        missing_ok: bool = False,
+        session: Session | None = None,
+    ) -> Operation:
+        """Delete ``target`` by its model's policy (or physically with ``hard=True``).
+
+        ``target`` is an instance, a list of instances of one model, a model with ``ids=``, or
+        a ``select()`` of one model. Runs in a savepoint of the caller's transaction and never
+        commits: the caller does.
+
+        :param expect: a confirm token from :meth:`preview`; raises :class:`PlanChanged` if
+            what would be deleted changed since.
+        :param missing_ok: skip asked-for rows that are already gone instead of raising.
+        :raises NotFound: nothing (or, by ids, not every row) is there to delete.
+        :raises AlreadyGone: the row was deleted by another operation first.
+        :raises Blocked: RESTRICT dependents, protected or forbidden rows; all are listed.
+        :raises Protected: the model's rows are never deleted.
+        """
+        session = self.session_for(target, session)
+        plan = self.plan(target, ids=ids, hard=hard)
+        request = self._request(actor, reason, request_id, context)
+        snap = self.snapshot if snapshot is None else snapshot
+        with atomic(session):
+            if plan.mode == "soft":
+                op = self._soft_delete(session, plan, request, expect, missing_ok)
+            else:
+                op = self._hard_delete(session, plan, request, expect, missing_ok, snap)
+        forget_removed(session, plan, op)
+        return op
+
+    def _soft_delete(
+        self, session: Session, plan: Plan, request: Request, expect: str | None,
+        missing_ok: bool,
+    ) -> Operation:
+        target = plan.target
+        op_id = open_operation(
+            session, request, kind=OperationKind.DELETE, root_model=target.node.name,
+            target=target.description,
+        )
+        wrap = self._wrap(session)
+        counts = stamp_soft(session, plan, op_id, utcnow(), wrap)
+        sets = StampedRows([op_id], wrap=wrap)
+        self._check_found(session, target, counts[target.node.name], missing_ok, op_id)
+        self._check_blockers(session, plan, sets, request)
+        if expect is not None:
+            self._check_token(session, plan, sets, expect)
+        return close_operation(session, op_id, counts)
+
+    def _hard_delete(
+        self, session: Session, plan: Plan, request: Request, expect: str | None,
+        missing_ok: bool, snapshot: bool,
+    ) -> Operation:
+        target = plan.target
+        wrap = self._wrap(session)
+        sets = NestedRows(plan, wrap=wrap)
+        self._check_blockers(session, plan, sets, request)
+        if expect is not None:
+            self._check_token(session, plan, sets, expect)
+        op_id = open_operation(
+            session, request, kind=OperationKind.HARD_DELETE, root_model=target.node.name,
+            target=target.description | {"snapshot": snapshot},
+        )
+        counts, effects = remove_hard(session, plan, op_id, snapshot=snapshot, wrap=wrap)
+        self._check_found(session, target, counts[target.node.name], missing_ok, None)
+        return close_operation(session, op_id, counts, effects)
+
+    def _check_found(
+        self, session: Session, target: Target, found: int, missing_ok: bool, op_id: int | None
+    ) -> None:
+        node = target.node
+        asked = len(target.ids) if target.ids is not None else None
+        if found and (asked is None or found == asked or missing_ok):
+            return
+        if asked is None:
+            raise NotFound(f"no live {node.name} matches the filter", model=node.name)
+        taken = set()
+        if op_id is not None:
+            taken = set(session.scalars(
+                select(node.pk).where(node.pk.in_(target.ids), node.col("deleted_by_op") == op_id),
+                execution_options=INTERNAL,
+            ))
+        existing = set(session.scalars(
+            select(node.pk).where(node.pk.in_(target.ids)),
+            execution_options=INTERNAL,
+        ))
+        missing = tuple(i for i in target.ids if i not in taken)
+        if missing and all(i in existing for i in missing):
+            raise AlreadyGone(
+                f"{node.name} {', '.join(map(str, missing))} was already deleted",
+                model=node.name, ids=missing,
+            )
+        absent = tuple(i for i in missing if i not in existing)
+        raise NotFound(
+            f"{node.name} {', '.join(map(str, absent or missing))} not found",
+            model=node.name, ids=absent or missing,
+        )
+
+    def _check_blockers(self, session: Session, plan: Plan, sets: Any, request: Request) -> None:
+        blockers, total = find_blockers(
+            session, plan, sets, permission=self.permission, actor=self._actor(None)
+            if request.actor is None else request.actor,
+        )
+        if total:
+            raise Blocked(blockers=blockers, total=total)
+
+    def _check_token(self, session: Session, plan: Plan, sets: Any, expect: str) -> None:
+        actual = fingerprint(session, plan, sets, 0)
+        if actual != expect:
+            raise PlanChanged(expected=expect, actual=actual)
+
+    def _refuse_protected(self, node: Node) -> None:
+        if node.policy is Policy.PROTECTED:
+            raise Protected(f"{node.name} rows are protected and cannot be deleted",
+                            model=node.name)
+
+    # -- restore -----------------------------------------------------------------------------
+    def restore(
+        self,
+        op_id: int,
+        *,
+        with_parents: bool = False,
+        actor: Any = None,
+        reason: str | None = None,
+        request_id: str | None = None,
+        context: dict[str, Any] | None = None,
+        session: Session | None = None,
+    ) -> Operation:
+        """Bring back exactly the rows operation ``op_id`` put in the trash, parents first.
+
+        :param with_parents: also restore the operations that trashed parents these rows
+            need; otherwise such rows refuse the restore.
+        :raises NotFound: no such operation.
+        :raises Conflict: the operation is not a soft delete in the trash, a parent is in the
+            trash under another operation, or a live row took a unique value. The conflicts
+            are listed.
+        """
+        session = self.session_for(None, session)
+        request = self._request(actor, reason, request_id, context)
+        wrap = self._wrap(session)
+        with atomic(session):
+            source = self.trashed_operation(op_id, session)
+            ops = [source]
+            while True:
+                ids = [op.id for op in ops]
+                nodes = restorable_nodes(self.graph, _merged_counts(ops))
+                conflicts = parent_conflicts(session, nodes, ids, wrap)
+                wanted = parent_operations(conflicts)
+                if not (with_parents and wanted):
+                    break
+                ops += [self.trashed_operation(other, session) for other in sorted(wanted)]
+            conflicts += unique_conflicts(session, nodes, ids, wrap)
+            if conflicts:
+                raise Conflict(
+                    detail=f"operation {op_id} cannot be restored as things are now",
+                    conflicts=conflicts,
+                )
+            restored: list[Operation] = []
+            for op in ops:
+                op_nodes = restorable_nodes(self.graph, op.counts)
+                counts = unstamp(session, op_nodes, [op.id], wrap)
+                new_id = open_operation(
+                    session, request, kind=OperationKind.RESTORE, root_model=op.root_model,
+                    target={"operation": op.id}, ref_op=op.id,
+                )
+                restored.append(close_operation(session, new_id, counts))
+        refresh_restored(session, nodes)
+        return restored[0]
+
+    def trashed_operation(
+        self, op_id: int, session: Session | None = None, *, for_purge: bool = False
+    ) -> Operation:
+        """The soft-delete operation ``op_id``, if it is still in the trash.
+
+        :raises NotFound: no such operation.
+        :raises Conflict: it is not a soft delete, is still running, was already restored or
+            purged, or (unless ``for_purge``, which resumes it) is being purged.
+        """
+        session = self.session_for(None, session)
+        op = session.get(Operation, op_id, populate_existing=True)
+        if op is None:
+            raise NotFound(f"operation {op_id} not found", model="Operation", ids=(op_id,))
+        if op.kind != OperationKind.DELETE:
+            raise Conflict(
+                detail=f"operation {op_id} is a {op.kind}, not a soft delete: only soft "
+                f"deletes can be restored or purged"
+            )
+        if op.status != OperationStatus.DONE:
+            raise Conflict(detail=f"operation {op_id} has not finished")
+        settling = session.execute(
+            select(Operation.id, Operation.kind, Operation.status)
+            .where(
+                Operation.ref_op == op_id,
+                Operation.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
+            )
+            .order_by(Operation.id),
+            execution_options=INTERNAL,
+        ).all()
+        for other in settling:
+            if other.status == OperationStatus.DONE:
+                done = "restored" if other.kind == OperationKind.RESTORE else "purged"
+                raise Conflict(
+                    detail=f"operation {op_id} was already {done} (operation {other.id})"
+                )
+            if not for_purge:
+                raise Conflict(detail=f"operation {op_id} is being purged (operation {other.id})")
+        return op
+
+    # -- purge -------------------------------------------------------------------------------
+    def purge(
+        self,
+        op_id: int | None = None,
+        *,
+        older_than: timedelta | None = None,
+        dry_run: bool = False,
+        actor: Any = None,
+        reason: str | None = None,
+        snapshot: bool | None = None,
+        chunk_size: int | None = None,
+        request_id: str | None = None,
+        context: dict[str, Any] | None = None,
+        session: Session | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> PurgeReport:
+        """Remove trashed rows for good: one operation's (``op_id``), or every operation in
+        the trash for longer than ``older_than``.
+
+        With ``op_id`` and no ``chunk_size`` it runs in the caller's transaction, like every
+        other call. With ``older_than`` or ``chunk_size`` it **commits**: one transaction per
+        operation (per chunk), so an interrupted purge keeps what it did and a second run
+        resumes. ``dry_run`` only counts.
+        """
+        if (op_id is None) == (older_than is None):
+            raise InvalidTarget("purge takes either an operation id or older_than=")
+        session = self.session_for(None, session)
+        purger = Purger(
+            self, session, self._request(actor, reason, request_id, context),
+            snapshot=self.snapshot if snapshot is None else snapshot,
+            chunk_size=chunk_size, progress=progress,
+        )
+        if op_id is not None:
+            return purger.purge_one(op_id, dry_run=dry_run)
+        assert older_than is not None
+        return purger.purge_older_than(older_than, dry_run=dry_run)
+
+    # -- the log -----------------------------------------------------------------------------
+    def trash(self) -> Select[Any]:
+        """Soft-delete operations still in the trash, newest first (compose and paginate)."""
+        return trash_query()  # type: ignore[no-any-return]
+
+    def operations(self) -> Select[Any]:
+        """Every operation, newest first."""
+        return select(Operation).order_by(Operation.id.desc())
+
+    @staticmethod
+    def restored_or_purged() -> Any:
+        """Criterion on :class:`Operation`: a later restore or purge acted on it."""
+        return settled_by(Operation.id, (OperationKind.RESTORE, OperationKind.PURGE))
+
+    def seal(self, session: Session | None = None) -> int:
+        """Seal finished operations into the hash chain; returns how many."""
+        return audit.seal(self.session_for(None, session))
+
+    def verify(self, session: Session | None = None) -> audit.Verification:
+        """Check the hash chain; the result names the first broken record."""
+        return audit.verify(self.session_for(None, session))
+
+
+def _merged_counts(ops: list[Operation]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for op in ops:
+        for name, n in op.counts.items():
+            merged[name] = merged.get(name, 0) + n
+    return merged

@@ -1,0 +1,75 @@
+"""Small SQL builders shared by the executors: row sets, stamps, JSON rows, dialect quirks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from .graph import Edge, Node
+
+INTERNAL = {"tombstone_internal": True}
+"""Execution options marking the engine's own statements, which the listeners leave alone."""
+
+
+def dialect_name(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def ids_in(node: Node, where: ColumnElement[bool]) -> Select[Any]:
+    """``SELECT pk FROM node WHERE where``, wrapped in a derived table.
+
+    MySQL and MariaDB refuse a subquery on the table a statement modifies; a derived table
+    is materialised first, which every database accepts.
+    """
+    inner = select(node.pk.label("id")).where(where).subquery()
+    return select(inner.c.id)
+
+
+def stamped_by(node: Node, op_id: int) -> ColumnElement[bool]:
+    return node.col("deleted_by_op") == op_id
+
+
+def any_of(clauses: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    if not clauses:
+        return false()
+    return clauses[0] if len(clauses) == 1 else or_(*clauses)
+
+
+def all_of(clauses: Sequence[ColumnElement[bool]]) -> ColumnElement[bool]:
+    return clauses[0] if len(clauses) == 1 else and_(*clauses)
+
+
+def json_row(session: Session, table: Table, columns: Sequence[Any] | None = None) -> Any:
+    """A SQL expression building one JSON object of a row's columns, in the database."""
+    cols = list(columns if columns is not None else table.c)
+    args: list[Any] = []
+    for column in cols:
+        args.extend((literal(column.name), column))
+    name = dialect_name(session)
+    if name == "postgresql":
+        return func.json_build_object(*args)
+    return func.json_object(*args)
+
+
+def link_edges(node: Node, members: Sequence[Node]) -> list[Edge]:
+    """The CASCADE edges into ``node`` from nodes in ``members`` (its parents in a closure)."""
+    from .policy import Rule
+
+    return [
+        edge
+        for edge in node.parents
+        if edge.rule is Rule.CASCADE and edge.parent in members
+    ]

@@ -1,0 +1,82 @@
+"""Unique constraints that ignore the rows in the trash.
+
+A trashed row keeps its values (restore must be exact), so a plain unique constraint would
+stop anyone re-using a deleted user's e-mail. :func:`unique_live` declares the constraint over
+live rows only: a partial unique index on PostgreSQL and SQLite; on MariaDB and MySQL, which
+have no partial indexes, a unique index over a virtual column that is ``NULL`` for trashed
+rows (``NULL`` never collides).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import DDL, Column, Index, Table, event, text
+
+LIVE_UNIQUE = "tombstone_live_unique"
+MYSQL = ("mysql", "mariadb")
+
+
+def unique_live(*columns: str, name: str | None = None) -> Index:
+    """A unique index over ``columns`` that only live rows take part in.
+
+    Use it in ``__table_args__`` of a soft-deletable model::
+
+        __table_args__ = (unique_live("email"),)
+
+    Restoring a row whose value a live row has taken meanwhile is refused with a conflict.
+
+    .. versionadded:: 0.1
+    """
+    if not columns:
+        raise ValueError("unique_live() needs at least one column")
+    index_name = name or f"uq_live_{'_'.join(columns)}"
+    live = text("deleted_at IS NULL")
+    index = Index(
+        index_name,
+        *columns,
+        unique=True,
+        postgresql_where=live,
+        sqlite_where=live,
+        info={LIVE_UNIQUE: True},
+    )
+    index.ddl_if(callable_=lambda ddl, target, bind, dialect, **kw: dialect.name not in MYSQL)
+    event.listen(index, "after_parent_attach", _add_mysql_ddl)
+    return index
+
+
+def _add_mysql_ddl(index: Index, table: Table) -> None:
+    """On MariaDB/MySQL: a virtual column per indexed column, NULL while trashed."""
+    if table.info.get(f"{LIVE_UNIQUE}:{index.name}"):
+        return
+    table.info[f"{LIVE_UNIQUE}:{index.name}"] = True
+    names = [str(getattr(c, "key", c)) for c in index.expressions]
+    virtual = [f"{index.name}_{n}" for n in names]
+    add_columns = ", ".join(
+        f"ADD COLUMN {v} {_sql_type(table, n)} AS (IF(deleted_at IS NULL, {n}, NULL)) VIRTUAL"
+        for v, n in zip(virtual, names, strict=True)
+    )
+    statement = (
+        f"ALTER TABLE {table.name} {add_columns}, "
+        f"ADD UNIQUE INDEX {index.name} ({', '.join(virtual)})"
+    )
+    ddl = DDL(statement).execute_if(callable_=lambda ddl, target, bind, **kw: (
+        bind.dialect.name in MYSQL
+    ))
+    event.listen(table, "after_create", ddl)
+
+
+def _sql_type(table: Table, name: str) -> str:
+    from sqlalchemy.dialects import mysql
+
+    column: Column[Any] = table.c[name]
+    return str(column.type.compile(dialect=mysql.dialect()))
+
+
+def live_unique_indexes(table: Table) -> list[list[Column[Any]]]:
+    """The column lists of the live-unique indexes declared on ``table``."""
+    found: list[list[Column[Any]]] = []
+    for index in table.indexes:
+        if index.info.get(LIVE_UNIQUE):
+            found.append([table.c[str(getattr(c, "key", c))] for c in index.expressions])
+    return found

@@ -1,0 +1,125 @@
+"""The Flask extension: configuration, the actor and request id, the session, the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, has_request_context, request
+
+from .core import Tombstone as CoreTombstone
+from .core.operations import Request, actor_id
+
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "TOMBSTONE_SNAPSHOT": False,  # journal a snapshot of every hard-deleted row
+    "TOMBSTONE_SAMPLE_SIZE": 5,  # sample rows per model in a preview
+    "TOMBSTONE_RETENTION": "30d",  # what `flask tombstone purge` removes by default
+    "TOMBSTONE_REQUEST_ID_HEADER": "X-Request-ID",  # recorded on every operation
+}
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What the extension keeps per application (``app.extensions["tombstone"]``)."""
+
+    tombstone: Tombstone
+    snapshot: bool
+    sample_size: int
+    retention: str
+    request_id_header: str
+
+
+class Tombstone(CoreTombstone):
+    """Flask-Tombstone for a Flask-SQLAlchemy ``db``.
+
+    ::
+
+        db = SQLAlchemy(model_class=Base)
+        tombstone = Tombstone(db=db)
+        tombstone.init_app(app)
+
+    Every call works in ``db.session`` and never commits (chunked purges excepted). The actor
+    defaults to Flask-Login's ``current_user`` when it is logged in, or to what
+    :meth:`actor_loader` returns; the request id to the ``X-Request-ID`` header.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, app: Flask | None = None, *, db: Any = None, **options: Any) -> None:
+        if db is None:
+            raise TypeError("Tombstone(db=...) needs the application's Flask-SQLAlchemy object")
+        super().__init__(db.Model, session=db.session, **options)
+        self.db = db
+        self._custom_actor = "actor_loader" in options
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Read the ``TOMBSTONE_*`` configuration and validate the model graph.
+
+        :raises RuntimeError: the extension is already registered on this app.
+        :raises ConfigurationError: the models declare a rule the engine cannot honour.
+        """
+        if "tombstone" in app.extensions:
+            raise RuntimeError("Flask-Tombstone is already registered on this app")
+        for key, value in CONFIG_DEFAULTS.items():
+            app.config.setdefault(key, value)
+        self.attach(self.db.session)
+        self.configure()
+        app.extensions["tombstone"] = AppState(
+            tombstone=self,
+            snapshot=bool(app.config["TOMBSTONE_SNAPSHOT"]),
+            sample_size=int(app.config["TOMBSTONE_SAMPLE_SIZE"]),
+            retention=str(app.config["TOMBSTONE_RETENTION"]),
+            request_id_header=str(app.config["TOMBSTONE_REQUEST_ID_HEADER"]),
+        )
+        from .cli import tombstone_cli
+
+        if "tombstone" not in app.cli.commands:
+            app.cli.add_command(tombstone_cli)
+
+    def actor_loader_for(self, fn: Any) -> Any:
+        """Decorator: register the function returning the current actor."""
+        self.actor_loader = fn
+        self._custom_actor = True
+        return fn
+
+    @staticmethod
+    def state() -> AppState:
+        state: AppState = current_app.extensions["tombstone"]
+        return state
+
+    def _request(
+        self, actor: Any, reason: str | None, request_id: str | None,
+        context: dict[str, Any] | None,
+    ) -> Request:
+        if request_id is None and has_request_context():
+            request_id = request.headers.get(self.state().request_id_header)
+        return super()._request(self._actor(actor), reason, request_id, context)
+
+    def _actor(self, actor: Any) -> Any:
+        if actor is not None or self._custom_actor:
+            return super()._actor(actor)
+        return _login_user()
+
+    def delete(self, target: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("snapshot", self.state().snapshot)
+        return super().delete(target, **kwargs)
+
+    def preview(self, target: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("sample_size", self.state().sample_size)
+        return super().preview(target, **kwargs)
+
+
+def _login_user() -> str | None:
+    """Flask-Login's current user, when Flask-Login is in use and someone is logged in."""
+    if not has_request_context():
+        return None
+    try:
+        from flask_login import current_user
+    except ImportError:
+        return None
+    user = current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return actor_id(user)
