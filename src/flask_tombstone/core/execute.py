@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, literal, select, update
+from sqlalchemy import Integer, Table, delete, func, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from .graph import Node
@@ -89,7 +89,18 @@ def remove_hard(
                     effects[edge.table.name] = effects.get(edge.table.name, 0) + detached
         if snapshot:
             _journal_rows(session, op_id, JournalKind.SNAPSHOT, node.table, in_plan, node.pk)
-        counts[node.name] = run(session, delete(node.table).where(in_plan))
+        if step.self_links:
+            # A database-level cascade on the self-reference may remove rows of the set before
+            # the statement reaches them (MariaDB goes row by row): count the set first.
+            removed = int(session.execute(
+                select(func.count()).select_from(node.table).where(in_plan),
+                execution_options=INTERNAL,
+            ).scalar_one())
+            run(session, delete(node.table).where(in_plan))
+        else:
+            removed = run(session, delete(node.table).where(in_plan))
+        if removed:
+            counts[node.name] = removed
     return counts, effects
 
 
@@ -121,7 +132,7 @@ def _journal_rows(
         literal(op_id),
         literal(kind),
         literal(table.name),
-        row_id if row_id is not None else literal(None),
+        row_id if row_id is not None else null().cast(Integer),
         json_row(session, table),
     ).where(where)
     columns = ["op_id", "kind", "table_name", "row_id", "data"]

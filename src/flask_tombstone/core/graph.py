@@ -125,8 +125,8 @@ def _soft_children(node: Node) -> Iterator[Node]:
 def hard_edges(node: Node) -> Iterator[Edge]:
     """Edges from ``node`` whose dependents a hard delete removes (some or all of)."""
     for edge in node.dependents:
-        if edge.child is None:
-            continue
+        if edge.child is None or edge.child.policy is Policy.PROTECTED:
+            continue  # protected dependents refuse the operation (a check), never go
         if edge.rule is Rule.CASCADE or (edge.rule is Rule.RESTRICT and edge.child.soft):
             yield edge
 

@@ -74,7 +74,10 @@ def close_operation(
     *,
     done: bool = True,
 ) -> Operation:
-    values: dict[str, Any] = {"counts": counts, "effects": effects or {}}
+    values: dict[str, Any] = {
+        "counts": {name: n for name, n in counts.items() if n},
+        "effects": effects or {},
+    }
     if done:
         values.update(status=OperationStatus.DONE, finished_at=utcnow())
     statement = update(OPERATIONS).where(OPERATIONS.c.id == op_id).values(values)

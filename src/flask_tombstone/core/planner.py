@@ -214,7 +214,7 @@ class NestedRows:
         base = select(node.pk.label("id")).where(step.where(self, with_self=False))
         if not step.self_links:
             return base
-        tree = base.cte(name=f"tree_{node.table.name}", recursive=True)
+        tree = base.cte(name=f"tree_{node.table.name}", recursive=True, nesting=True)
         table = node.table.alias()
         recursive = select(table.c[node.pk.name]).where(
             any_of([table.c[e.column.name] == tree.c.id for e, _ in step.self_links])

@@ -222,7 +222,7 @@ class Tombstone:
         wrap = self._wrap(session)
         counts = stamp_soft(session, plan, op_id, utcnow(), wrap)
         sets = StampedRows([op_id], wrap=wrap)
-        self._check_found(session, target, counts[target.node.name], missing_ok, op_id)
+        self._check_found(session, target, counts.get(target.node.name, 0), missing_ok, op_id)
         self._check_blockers(session, plan, sets, request)
         if expect is not None:
             self._check_token(session, plan, sets, expect)
@@ -243,7 +243,7 @@ class Tombstone:
             target=target.description | {"snapshot": snapshot},
         )
         counts, effects = remove_hard(session, plan, op_id, snapshot=snapshot, wrap=wrap)
-        self._check_found(session, target, counts[target.node.name], missing_ok, None)
+        self._check_found(session, target, counts.get(target.node.name, 0), missing_ok, None)
         return close_operation(session, op_id, counts, effects)
 
     def _check_found(

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     Table,
     and_,
+    cast,
     false,
     func,
     literal,
@@ -57,7 +59,7 @@ def json_row(session: Session, table: Table, columns: Sequence[Any] | None = Non
     cols = list(columns if columns is not None else table.c)
     args: list[Any] = []
     for column in cols:
-        args.extend((literal(column.name), column))
+        args.extend((cast(literal(column.name), String), column))
     name = dialect_name(session)
     if name == "postgresql":
         return func.json_build_object(*args)

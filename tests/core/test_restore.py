@@ -1,0 +1,113 @@
+"""Restore: exactly what one operation stamped, conflicts listed, restore is an operation."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flask_tombstone.core import Conflict, NotFound, Operation, Tombstone
+
+from .conftest import World
+from .models import Comment, Item, Project, User
+
+
+def live_names(session: Session, model: type) -> list[str]:
+    column = model.body if model is Comment else model.name
+    return sorted(session.scalars(select(column)))
+
+
+def test_restore_brings_back_exactly_the_operation(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    separately = tombstone.delete(world.items[0])
+    op = tombstone.delete(world.alpha)
+    session.commit()
+    restored = tombstone.restore(op.id, actor="ann", session=session)
+    session.commit()
+    assert restored.kind == "restore" and restored.ref_op == op.id
+    assert restored.counts == {"Project": 1, "Item": 2, "Comment": 4}
+    assert "item0" not in live_names(session, Item)  # deleted on its own: stays in the trash
+    assert "item1" in live_names(session, Item)
+    stamped = session.scalar(
+        select(Item.deleted_by_op).where(Item.id == world.items[0].id)
+        .execution_options(include_deleted=True)
+    )
+    assert stamped == separately.id
+
+
+def test_restore_twice_is_a_conflict(session: Session, tombstone: Tombstone, world: World) -> None:
+    op = tombstone.delete(world.items[1])
+    tombstone.restore(op.id, session=session)
+    session.commit()
+    with pytest.raises(Conflict, match="already restored"):
+        tombstone.restore(op.id, session=session)
+    with pytest.raises(NotFound):
+        tombstone.restore(424242, session=session)
+
+
+def test_restore_refuses_when_parent_is_trashed_by_another_operation(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    child = tombstone.delete(world.items[0])
+    parent = tombstone.delete(world.alpha)
+    session.commit()
+    with pytest.raises(Conflict) as caught:
+        tombstone.restore(child.id, session=session)
+    (conflict,) = caught.value.conflicts
+    assert conflict.reason == "parent_in_trash"
+    assert conflict.other is not None and conflict.other.label == "alpha"
+    assert conflict.other_operation == parent.id
+    assert caught.value.extensions()["conflict_count"] == 1
+    session.rollback()
+    # ...or restores the parent's operation along when asked
+    tombstone.restore(child.id, with_parents=True, session=session)
+    session.commit()
+    assert live_names(session, Item) == [f"item{i}" for i in range(5)]
+    assert len(live_names(session, Comment)) == 10
+    kinds = session.scalars(select(Operation.ref_op).where(Operation.kind == "restore")).all()
+    assert sorted(kinds) == sorted([child.id, parent.id])
+
+
+def test_restore_refuses_unique_value_taken_meanwhile(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    world.beta.owner = world.ann
+    session.commit()
+    op = tombstone.delete(world.bob)
+    session.commit()
+    session.add(User(name="bob2", email="bob@example.com"))  # allowed: bob is in the trash
+    session.commit()
+    with pytest.raises(Conflict) as caught:
+        tombstone.restore(op.id, session=session)
+    (conflict,) = caught.value.conflicts
+    assert conflict.reason == "unique" and conflict.columns == ("email",)
+    assert conflict.other is not None and conflict.other.label == "bob2"
+    session.rollback()
+    assert sorted(session.scalars(select(User.name))) == ["ann", "bob2"]
+
+
+def test_restore_of_a_restore_or_hard_delete_is_refused(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    op = tombstone.delete(world.items[2])
+    restored = tombstone.restore(op.id, session=session)
+    hard = tombstone.delete(world.items[3], hard=True)
+    session.commit()
+    for other in (restored.id, hard.id):
+        with pytest.raises(Conflict, match="only soft deletes"):
+            tombstone.restore(other, session=session)
+
+
+def test_restored_rows_are_visible_again_through_get(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    project_id = world.alpha.id
+    op = tombstone.delete(world.alpha)
+    session.commit()
+    assert session.get(Project, project_id) is None
+    tombstone.restore(op.id, session=session)
+    session.commit()
+    project = session.get(Project, project_id)
+    assert project is not None and project.deleted_at is None
+    assert len(project.items) == 3
