@@ -99,22 +99,23 @@ def verify(session: Session) -> Verification:
     prev = GENESIS
     expected_seq = 1
     checked = 0
-    rows = session.execute(
+    query = (
         select(Operation)
         .where(Operation.seal_seq.is_not(None))
         .order_by(Operation.seal_seq)
-        .execution_options(yield_per=500, **INTERNAL)
-    ).scalars()
-    for op in rows:
-        if op.seal_seq != expected_seq:
-            return Verification(False, checked, op.id, expected_seq, "missing")
-        if op.prev_hash != prev:
-            return Verification(False, checked, op.id, op.seal_seq, "reordered")
-        if record_hash(_values(op), prev) != op.hash:
-            return Verification(False, checked, op.id, op.seal_seq, "tampered")
-        prev = str(op.hash)
-        expected_seq += 1
-        checked += 1
+        .execution_options(yield_per=500, populate_existing=True, **INTERNAL)
+    )
+    with session.execute(query) as result:
+        for op in result.scalars():
+            if op.seal_seq != expected_seq:
+                return Verification(False, checked, op.id, expected_seq, "missing")
+            if op.prev_hash != prev:
+                return Verification(False, checked, op.id, op.seal_seq, "reordered")
+            if record_hash(_values(op), prev) != op.hash:
+                return Verification(False, checked, op.id, op.seal_seq, "tampered")
+            prev = str(op.hash)
+            expected_seq += 1
+            checked += 1
     return Verification(True, checked)
 
 

@@ -207,7 +207,7 @@ class Tombstone:
                 op = self._soft_delete(session, plan, request, expect, missing_ok)
             else:
                 op = self._hard_delete(session, plan, request, expect, missing_ok, snap)
-        forget_removed(session, plan, op)
+            forget_removed(session, plan, op)
         return op
 
     def _soft_delete(

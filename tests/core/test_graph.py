@@ -1,0 +1,133 @@
+"""Rules read from the mappers; impossible configurations fail at setup, named."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import ForeignKey, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from flask_tombstone.core import ConfigurationError, Policy, Rule, SoftDeleteMixin, Tombstone
+
+from .models import Base
+
+
+def rules(base: type[DeclarativeBase]) -> dict[str, Rule]:
+    graph = Tombstone(base).configure()
+    return {edge.name: edge.rule for edge in graph.edges}
+
+
+def test_rules_of_the_test_models() -> None:
+    assert rules(Base) == {
+        "item_tag.item_id": Rule.DETACH,
+        "item_tag.tag_id": Rule.DETACH,
+        "Project.owner_id": Rule.RESTRICT,
+        "Item.project_id": Rule.CASCADE,
+        "Item.assignee_id": Rule.SET_NULL,
+        "Comment.item_id": Rule.CASCADE,
+        "Comment.parent_id": Rule.CASCADE,
+        "LegalHold.project_id": Rule.CASCADE,
+        "File.folder_id": Rule.CASCADE,
+    }
+    graph = Tombstone(Base).configure()
+    policies = {node.name: node.policy for node in graph.nodes.values()}
+    assert policies["Item"] is Policy.SOFT and policies["Folder"] is Policy.HARD
+    assert policies["LegalHold"] is Policy.PROTECTED and policies["Operation"] is Policy.PROTECTED
+
+
+def fresh_base() -> type[DeclarativeBase]:
+    class Fresh(DeclarativeBase):
+        metadata = MetaData()
+
+    return Fresh
+
+
+def test_relationship_cascade_and_defaults() -> None:
+    B = fresh_base()  # noqa: N806
+
+    class Parent(SoftDeleteMixin, B):
+        __tablename__ = "parent"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kids: Mapped[list[Kid]] = relationship(
+            cascade="all, delete-orphan", foreign_keys="Kid.parent_id"
+        )
+
+    class Kid(SoftDeleteMixin, B):
+        __tablename__ = "kid"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        parent_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
+        buddy_id: Mapped[int | None] = mapped_column(ForeignKey("parent.id"))
+        boss_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
+        kept_id: Mapped[int] = mapped_column(ForeignKey("parent.id"), info={"on_delete": "keep"})
+
+    found = rules(B)
+    assert found["Kid.parent_id"] is Rule.CASCADE  # delete-orphan relationship
+    assert found["Kid.buddy_id"] is Rule.SET_NULL  # nullable, nothing declared
+    assert found["Kid.boss_id"] is Rule.RESTRICT  # NOT NULL, nothing declared
+    assert found["Kid.kept_id"] is Rule.KEEP
+
+
+def test_set_null_on_not_null_column_fails_naming_it() -> None:
+    B = fresh_base()  # noqa: N806
+
+    class Owner(B):
+        __tablename__ = "owner"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Pet(B):
+        __tablename__ = "pet"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
+
+    with pytest.raises(ConfigurationError) as caught:
+        Tombstone(B).configure()
+    assert (caught.value.model, caught.value.column) == ("Pet", "owner_id")
+    assert "NOT NULL" in str(caught.value)
+
+
+def test_soft_cascade_into_hard_model_fails_naming_it() -> None:
+    B = fresh_base()  # noqa: N806
+
+    class Album(SoftDeleteMixin, B):
+        __tablename__ = "album"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Photo(B):
+        __tablename__ = "photo"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        album_id: Mapped[int] = mapped_column(ForeignKey("album.id", ondelete="CASCADE"))
+
+    with pytest.raises(ConfigurationError, match="Photo") as caught:
+        Tombstone(B).configure()
+    assert caught.value.column == "album_id"
+
+
+def test_cascade_cycle_fails() -> None:
+    B = fresh_base()  # noqa: N806
+
+    class A(SoftDeleteMixin, B):
+        __tablename__ = "a"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        b_id: Mapped[int | None] = mapped_column(ForeignKey("b.id", ondelete="CASCADE"))
+
+    class Bee(SoftDeleteMixin, B):
+        __tablename__ = "b"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        a_id: Mapped[int | None] = mapped_column(ForeignKey("a.id", ondelete="CASCADE"))
+        name: Mapped[str] = mapped_column(String(10))
+
+    with pytest.raises(ConfigurationError, match="cycle"):
+        Tombstone(B).configure()
+
+
+def test_core_never_imports_flask() -> None:
+    code = (
+        "import sys, flask_tombstone.core as core\n"
+        "assert core.Tombstone\n"
+        "bad = sorted(m for m in sys.modules if m == 'flask' or m.startswith('flask.'))\n"
+        "print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
