@@ -10,7 +10,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-
 from .core import Operation, Preview, TombstoneError, describe_conflict
 from .core.errors import Conflict
 
@@ -39,8 +38,11 @@ def _fail(error: TombstoneError) -> None:
     lines = [f"{error.title}: {error}"]
     for name, value in error.extensions().items():
         if name == "blockers":
-            lines += [f"  - {b['row']['model']} {b['row']['label']!r} ({b['reason']}"
-                      f"{', via ' + b['via'] if b['via'] else ''})" for b in value]
+            lines += [
+                f"  - {b['row']['model']} {b['row']['label']!r} ({b['reason']}"
+                f"{', via ' + b['via'] if b['via'] else ''})"
+                for b in value
+            ]
     if isinstance(error, Conflict):
         lines += [f"  - {describe_conflict(c)}" for c in error.conflicts]
     raise click.ClickException("\n".join(lines))
@@ -71,8 +73,9 @@ def tombstone_cli() -> None:
 @click.option("--actor", default="cli", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Only show what would be deleted.")
 @with_appcontext
-def delete_command(model: str, ids: tuple[int, ...], hard: bool, reason: str | None,
-                   actor: str, dry_run: bool) -> None:
+def delete_command(
+    model: str, ids: tuple[int, ...], hard: bool, reason: str | None, actor: str, dry_run: bool
+) -> None:
     """Delete rows of MODEL by id, with everything their rules take along."""
     tombstone = _tombstone()
     try:
@@ -116,19 +119,31 @@ def restore_command(op_id: int, with_parents: bool, actor: str) -> None:
 @click.option("--reason", default="retention", show_default=True)
 @click.option("--actor", default="cli", show_default=True)
 @with_appcontext
-def purge_command(older_than: str | None, op_id: int | None, dry_run: bool, chunk_size: int,
-                  reason: str, actor: str) -> None:
+def purge_command(
+    older_than: str | None,
+    op_id: int | None,
+    dry_run: bool,
+    chunk_size: int,
+    reason: str,
+    actor: str,
+) -> None:
     """Remove trashed rows for good (commits as it goes; rerun to resume)."""
     tombstone = _tombstone()
-    kwargs: dict[str, Any] = {"dry_run": dry_run, "reason": reason, "actor": actor,
-                              "chunk_size": chunk_size}
+    kwargs: dict[str, Any] = {
+        "dry_run": dry_run,
+        "reason": reason,
+        "actor": actor,
+        "chunk_size": chunk_size,
+    }
     if op_id is None:
         kwargs["older_than"] = parse_duration(older_than or tombstone.state().retention)
     try:
         with click.progressbar(length=1, label="purging", show_pos=True) as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.length = max(total, 1)
                 bar.update(done - bar.pos)
+
             report = tombstone.purge(op_id, progress=progress, **kwargs)
         tombstone.db.session.commit()
     except TombstoneError as error:
@@ -147,8 +162,10 @@ def trash_command(limit: int) -> None:
     """List the operations whose rows are in the trash."""
     session = _tombstone().db.session
     for op in session.scalars(_tombstone().trash().limit(limit)):
-        click.echo(f"{op.id:>6}  {op.finished_at:%Y-%m-%d %H:%M}  {op.actor or '-':<12} "
-                   f"{op.root_model:<12} {_counts(op.counts)}  {op.reason or ''}")
+        click.echo(
+            f"{op.id:>6}  {op.finished_at:%Y-%m-%d %H:%M}  {op.actor or '-':<12} "
+            f"{op.root_model:<12} {_counts(op.counts)}  {op.reason or ''}"
+        )
 
 
 @tombstone_cli.command("ops")
@@ -162,8 +179,10 @@ def ops_command(limit: int, kind: str | None) -> None:
         query = query.where(Operation.kind == kind)
     for op in _tombstone().db.session.scalars(query):
         ref = f" (of {op.ref_op})" if op.ref_op else ""
-        click.echo(f"{op.id:>6}  {op.created_at:%Y-%m-%d %H:%M}  {op.kind:<11}{ref} "
-                   f"{op.actor or '-':<12} {op.root_model:<12} {_counts(op.counts)}")
+        click.echo(
+            f"{op.id:>6}  {op.created_at:%Y-%m-%d %H:%M}  {op.kind:<11}{ref} "
+            f"{op.actor or '-':<12} {op.root_model:<12} {_counts(op.counts)}"
+        )
 
 
 @tombstone_cli.command("seal")

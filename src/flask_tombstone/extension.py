@@ -90,7 +90,10 @@ class Tombstone(CoreTombstone):
         return state
 
     def _request(
-        self, actor: Any, reason: str | None, request_id: str | None,
+        self,
+        actor: Any,
+        reason: str | None,
+        request_id: str | None,
         context: dict[str, Any] | None,
     ) -> Request:
         if request_id is None and has_request_context():

@@ -24,17 +24,17 @@ def schema(engine: Engine) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def Session_(schema: Engine) -> sessionmaker[Session]:  # noqa: N802 - a class factory
+def Session_(schema: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=schema, expire_on_commit=False)
 
 
 @pytest.fixture
-def tombstone(Session_: sessionmaker[Session]) -> Tombstone:  # noqa: N803
+def tombstone(Session_: sessionmaker[Session]) -> Tombstone:
     return Tombstone(Base, session=Session_)
 
 
 @pytest.fixture
-def session(Session_: sessionmaker[Session], tombstone: Tombstone) -> Iterator[Session]:  # noqa: N803
+def session(Session_: sessionmaker[Session], tombstone: Tombstone) -> Iterator[Session]:
     with Session_() as s:
         yield s
 
@@ -50,9 +50,13 @@ class World:
         self.red = Tag(name="red")
         self.blue = Tag(name="blue")
         self.items = [
-            Item(name=f"item{i}", project=self.alpha if i < 3 else self.beta,
-                 assignee=self.bob if i % 2 else None, status="done" if i % 2 else "open",
-                 tags=[self.red] if i < 2 else [self.blue])
+            Item(
+                name=f"item{i}",
+                project=self.alpha if i < 3 else self.beta,
+                assignee=self.bob if i % 2 else None,
+                status="done" if i % 2 else "open",
+                tags=[self.red] if i < 2 else [self.blue],
+            )
             for i in range(5)
         ]
         session.add_all([self.ann, self.bob, self.alpha, self.beta, *self.items])

@@ -39,7 +39,10 @@ def race(workers: int, action: Any) -> list[str]:
 
 @pytest.mark.parametrize("db_kind", SERVERS)
 def test_concurrent_deletes_of_one_row_make_one_operation(
-    db_kind: str, Session_: sessionmaker[Session], tombstone: Tombstone, world: World  # noqa: N803
+    db_kind: str,
+    Session_: sessionmaker[Session],
+    tombstone: Tombstone,
+    world: World,
 ) -> None:
     item_id = world.items[0].id
 
@@ -61,12 +64,13 @@ def test_concurrent_deletes_of_one_row_make_one_operation(
 
 @pytest.mark.parametrize("db_kind", SERVERS)
 def test_overlapping_cascades_do_not_deadlock(
-    db_kind: str, Session_: sessionmaker[Session], tombstone: Tombstone, world: World  # noqa: N803
+    db_kind: str,
+    Session_: sessionmaker[Session],
+    tombstone: Tombstone,
+    world: World,
 ) -> None:
     with Session_() as session:
-        session.add_all(
-            Comment(body=f"c{i}", item_id=world.items[i % 3].id) for i in range(300)
-        )
+        session.add_all(Comment(body=f"c{i}", item_id=world.items[i % 3].id) for i in range(300))
         session.commit()
     targets = [
         lambda s: tombstone.delete(s.get(type(world.alpha), world.alpha.id), session=s),
@@ -93,10 +97,13 @@ def test_overlapping_cascades_do_not_deadlock(
     assert "database" not in outcomes, outcomes  # a deadlock would surface as a DB failure
     assert outcomes.count("done") >= 1
     with Session_() as session:
-        live = session.scalar(select(func.count()).select_from(Comment).where(Comment.body.like("c%")))
+        live = session.scalar(
+            select(func.count()).select_from(Comment).where(Comment.body.like("c%"))
+        )
         assert live == 0 or outcomes.count("done") < len(targets)
         stamped = session.scalar(
-            select(func.count()).select_from(Comment)
+            select(func.count())
+            .select_from(Comment)
             .where(Comment.deleted_at.is_not(None), Comment.deleted_by_op.is_(None))
             .execution_options(include_deleted=True)
         )

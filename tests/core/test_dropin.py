@@ -26,11 +26,18 @@ def test_session_delete_soft_deletes_with_cascade(
     (op,) = operations(session)
     assert op.kind == "delete" and op.counts == {"Item": 1, "Comment": 2}
     assert session.get(Item, world.items[0].id) is None
-    assert session.scalar(select(func.count()).select_from(Item).execution_options(include_deleted=True)) == 5
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Item).execution_options(include_deleted=True)
+        )
+        == 5
+    )
 
 
 def test_seed_003_loop_runs_unchanged(
-    Session_: sessionmaker[Session], tombstone: Tombstone, world: World  # noqa: N803
+    Session_: sessionmaker[Session],
+    tombstone: Tombstone,
+    world: World,
 ) -> None:
     # ../shared/seeds/003: query, session.delete(record) in a loop, commit, rollback on error
     session = Session_()

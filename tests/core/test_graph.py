@@ -45,7 +45,7 @@ def fresh_base() -> type[DeclarativeBase]:
 
 
 def test_relationship_cascade_and_defaults() -> None:
-    B = fresh_base()  # noqa: N806
+    B = fresh_base()
 
     class Parent(SoftDeleteMixin, B):
         __tablename__ = "parent"
@@ -70,7 +70,7 @@ def test_relationship_cascade_and_defaults() -> None:
 
 
 def test_set_null_on_not_null_column_fails_naming_it() -> None:
-    B = fresh_base()  # noqa: N806
+    B = fresh_base()
 
     class Owner(B):
         __tablename__ = "owner"
@@ -88,7 +88,7 @@ def test_set_null_on_not_null_column_fails_naming_it() -> None:
 
 
 def test_soft_cascade_into_hard_model_fails_naming_it() -> None:
-    B = fresh_base()  # noqa: N806
+    B = fresh_base()
 
     class Album(SoftDeleteMixin, B):
         __tablename__ = "album"
@@ -105,7 +105,7 @@ def test_soft_cascade_into_hard_model_fails_naming_it() -> None:
 
 
 def test_cascade_cycle_fails() -> None:
-    B = fresh_base()  # noqa: N806
+    B = fresh_base()
 
     class A(SoftDeleteMixin, B):
         __tablename__ = "a"

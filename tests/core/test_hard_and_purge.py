@@ -32,7 +32,9 @@ def test_hard_delete_removes_children_first_and_journals_links(
     assert total(session, User) == 1
     assert session.scalars(select(Item.assignee_id)).all() == [None] * 5
     journal = session.scalars(select(JournalEntry).where(JournalEntry.op_id == op.id)).all()
-    assert {(j.kind, j.table_name, j.column) for j in journal} == {("set_null", "item", "assignee_id")}
+    assert {(j.kind, j.table_name, j.column) for j in journal} == {
+        ("set_null", "item", "assignee_id")
+    }
     assert sorted(j.row_id for j in journal) == sorted([world.items[1].id, world.items[3].id])
     assert all(j.data == {"assignee_id": world.bob.id} for j in journal)
 
@@ -51,7 +53,11 @@ def test_hard_delete_detaches_and_snapshots(
         .where(JournalEntry.op_id == op.id)
         .group_by(JournalEntry.kind, JournalEntry.table_name)
     ).all()
-    assert sorted(kinds) == [("detach", "item_tag", 1), ("snapshot", "comment", 2), ("snapshot", "item", 1)]
+    assert sorted(kinds) == [
+        ("detach", "item_tag", 1),
+        ("snapshot", "comment", 2),
+        ("snapshot", "item", 1),
+    ]
     snap = session.scalars(
         select(JournalEntry).where(JournalEntry.op_id == op.id, JournalEntry.table_name == "item")
     ).one()
@@ -70,7 +76,9 @@ def test_hard_delete_takes_trashed_descendants_along(
 
 def test_hard_delete_of_plain_models(session: Session, tombstone: Tombstone) -> None:
     folder = Folder(name="docs")
-    session.add_all([folder, File(name="a", folder=folder) if False else File(name="a", folder_id=0)])
+    session.add_all(
+        [folder, File(name="a", folder=folder) if False else File(name="a", folder_id=0)]
+    )
     session.rollback()
     folder = Folder(name="docs")
     session.add(folder)
@@ -129,7 +137,9 @@ def test_purge_older_than_with_dry_run_and_chunks(
     assert total(session, Item) == 5
     seen: list[tuple[int, int]] = []
     report = tombstone.purge(
-        older_than=timedelta(days=30), chunk_size=1, session=session,
+        older_than=timedelta(days=30),
+        chunk_size=1,
+        session=session,
         progress=lambda done, of: seen.append((done, of)),
     )
     assert report.total == 9 and total(session, Item) == 2

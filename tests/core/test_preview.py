@@ -32,7 +32,9 @@ def test_preview_lists_blockers(session: Session, tombstone: Tombstone, world: W
     assert plan.blocked and plan.blocker_count == 1
     (blocker,) = plan.blockers
     assert (blocker.reason, blocker.row.label, blocker.target and blocker.target.label) == (
-        "restrict", "alpha", "ann",
+        "restrict",
+        "alpha",
+        "ann",
     )
 
 

@@ -30,7 +30,8 @@ def test_restore_brings_back_exactly_the_operation(
     assert "item0" not in live_names(session, Item)  # deleted on its own: stays in the trash
     assert "item1" in live_names(session, Item)
     stamped = session.scalar(
-        select(Item.deleted_by_op).where(Item.id == world.items[0].id)
+        select(Item.deleted_by_op)
+        .where(Item.id == world.items[0].id)
         .execution_options(include_deleted=True)
     )
     assert stamped == separately.id

@@ -149,7 +149,9 @@ def test_bulk_filter_with_join_and_limit(
     assert sorted(session.scalars(select(Item.name))) == ["item2", "item3", "item4"]
 
 
-def test_bulk_without_filter_is_refused(session: Session, tombstone: Tombstone, world: World) -> None:
+def test_bulk_without_filter_is_refused(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
     with pytest.raises(InvalidTarget):
         tombstone.delete(select(Item), session=session)
     assert count(session, Item) == 5

@@ -58,12 +58,18 @@ def test_relationship_lazy_and_eager_loads(
     assert alpha is not None and [i.name for i in alpha.items] == ["item0", "item2"]
     session.expunge_all()
     for option in (selectinload, joinedload):
-        project = session.scalars(
-            select(Project).where(Project.id == world.alpha.id).options(option(Project.items))
-        ).unique().one()
+        project = (
+            session.scalars(
+                select(Project).where(Project.id == world.alpha.id).options(option(Project.items))
+            )
+            .unique()
+            .one()
+        )
         assert [i.name for i in project.items] == ["item0", "item2"]
         session.expunge_all()
-    item = session.scalars(select(Item).options(selectinload(Item.tags)).where(Item.id == world.items[0].id)).one()
+    item = session.scalars(
+        select(Item).options(selectinload(Item.tags)).where(Item.id == world.items[0].id)
+    ).one()
     assert item.tags == []  # many-to-many through the association table
     item2 = session.get(Item, world.items[2].id)
     assert item2 is not None and [t.name for t in item2.tags] == ["blue"]
@@ -87,12 +93,16 @@ def test_bulk_update_never_writes_to_trashed_rows(
     session.commit()
     assert result.rowcount == 4  # type: ignore[attr-defined]
     trashed = session.scalar(
-        select(Item.status).where(Item.id == world.items[0].id).execution_options(include_deleted=True)
+        select(Item.status)
+        .where(Item.id == world.items[0].id)
+        .execution_options(include_deleted=True)
     )
     assert trashed == "open"
 
 
-def test_tag_hidden_from_queries_but_kept(session: Session, tombstone: Tombstone, world: World) -> None:
+def test_tag_hidden_from_queries_but_kept(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
     tombstone.delete(world.blue)
     session.commit()
     assert session.scalars(select(Tag.name)).all() == ["red"]

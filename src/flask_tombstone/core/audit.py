@@ -23,8 +23,21 @@ from .sql import INTERNAL
 
 GENESIS = "0" * 64
 SEALED_FIELDS = (
-    "id", "kind", "status", "actor", "reason", "request_id", "root_model", "target",
-    "counts", "effects", "context", "ref_op", "created_at", "finished_at", "seal_seq",
+    "id",
+    "kind",
+    "status",
+    "actor",
+    "reason",
+    "request_id",
+    "root_model",
+    "target",
+    "counts",
+    "effects",
+    "context",
+    "ref_op",
+    "created_at",
+    "finished_at",
+    "seal_seq",
 )
 
 
@@ -53,16 +66,20 @@ def seal(session: Session, batch: int = 1000) -> int:
         .limit(1),
         execution_options=INTERNAL,
     ).first()
-    seq, prev = (int(head[0]), str(head[1])) if head else (0, GENESIS)
+    seq, prev = (int(head[0] or 0), str(head[1])) if head else (0, GENESIS)
     sealed = 0
     while True:
-        pending = session.execute(
-            select(Operation)
-            .where(Operation.seal_seq.is_(None), Operation.status == OperationStatus.DONE)
-            .order_by(Operation.finished_at, Operation.id)
-            .limit(batch),
-            execution_options=INTERNAL,
-        ).scalars().all()
+        pending = (
+            session.execute(
+                select(Operation)
+                .where(Operation.seal_seq.is_(None), Operation.status == OperationStatus.DONE)
+                .order_by(Operation.finished_at, Operation.id)
+                .limit(batch),
+                execution_options=INTERNAL,
+            )
+            .scalars()
+            .all()
+        )
         if not pending:
             return sealed
         for op in pending:

@@ -27,7 +27,9 @@ def run(session: Session, statement: Any) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def stamp_soft(session: Session, plan: Plan, op_id: int, now: datetime, wrap: bool) -> dict[str, int]:
+def stamp_soft(
+    session: Session, plan: Plan, op_id: int, now: datetime, wrap: bool
+) -> dict[str, int]:
     """Stamp every step's live rows with ``deleted_at`` and ``deleted_by_op``."""
     sets = StampedRows([op_id], wrap=wrap)
     counts: dict[str, int] = {}
@@ -52,9 +54,7 @@ def unstamp(session: Session, nodes: list[Node], op_ids: list[int], wrap: bool) 
     counts: dict[str, int] = {}
     for node in nodes:
         statement = (
-            update(node.table)
-            .where(sets.stamp(node))
-            .values(deleted_at=None, deleted_by_op=None)
+            update(node.table).where(sets.stamp(node)).values(deleted_at=None, deleted_by_op=None)
         )
         counts[node.name] = run(session, statement)
     return counts
@@ -92,10 +92,12 @@ def remove_hard(
         if step.self_links:
             # A database-level cascade on the self-reference may remove rows of the set before
             # the statement reaches them (MariaDB goes row by row): count the set first.
-            removed = int(session.execute(
-                select(func.count()).select_from(node.table).where(in_plan),
-                execution_options=INTERNAL,
-            ).scalar_one())
+            removed = int(
+                session.execute(
+                    select(func.count()).select_from(node.table).where(in_plan),
+                    execution_options=INTERNAL,
+                ).scalar_one()
+            )
             run(session, delete(node.table).where(in_plan))
         else:
             removed = run(session, delete(node.table).where(in_plan))

@@ -288,9 +288,9 @@ def _relationship_cascades(parent: Node, column: Column[Any], mappers: list[Mapp
         if not issubclass(parent.cls, mapper.class_):
             continue
         for rel in mapper.relationships:
-            if rel.direction is RelationshipDirection.ONETOMANY and rel.cascade.delete:
-                if column in rel.remote_side:
-                    return True
+            one_to_many = rel.direction is RelationshipDirection.ONETOMANY
+            if one_to_many and rel.cascade.delete and column in rel.remote_side:
+                return True
     return False
 
 

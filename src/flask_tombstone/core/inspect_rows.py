@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, not_, select
@@ -48,8 +49,12 @@ def find_blockers(
         if check.state is not None:
             where.append(check.state)
         query = (
-            select(child.pk, child.label_column, target.c[parent.pk.name],
-                   target.c[parent.label_column.name])
+            select(
+                child.pk,
+                child.label_column,
+                target.c[parent.pk.name],
+                target.c[parent.label_column.name],
+            )
             .join_from(child.table, target, edge.column == target.c[parent.pk.name])
             .where(*where)
             .order_by(child.pk)
@@ -72,17 +77,17 @@ def find_blockers(
             if allowed is None:
                 continue
             where = [node.pk.in_(sets.of(node)), not_(allowed)]
-            rows = session.execute(
+            forbidden = session.execute(
                 select(node.pk, node.label_column).where(*where).order_by(node.pk).limit(cap),
                 execution_options=INTERNAL,
             ).all()
-            blockers.extend(Blocker(reason="forbidden", row=row_ref(node, r)) for r in rows)
-            total += _count_beyond(session, rows, cap, node, and_(*where))
+            blockers.extend(Blocker(reason="forbidden", row=row_ref(node, r)) for r in forbidden)
+            total += _count_beyond(session, forbidden, cap, node, and_(*where))
     return blockers, total
 
 
 def _count_beyond(
-    session: Session, rows: list[Any], cap: int, node: Node, where: ColumnElement[bool]
+    session: Session, rows: Sequence[Any], cap: int, node: Node, where: ColumnElement[bool]
 ) -> int:
     if len(rows) < cap:
         return len(rows)

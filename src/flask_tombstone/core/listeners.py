@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Delete, event, select
+from sqlalchemy import Delete, Select, event, select
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, with_loader_criteria
@@ -81,7 +81,10 @@ class Listeners:
         return None
 
     def _only_deleted(self, state: ORMExecuteState) -> list[Any]:
-        entities = [d.get("entity") for d in state.statement.column_descriptions]
+        statement = state.statement
+        if not isinstance(statement, Select):
+            return []
+        entities = [d.get("entity") for d in statement.column_descriptions]
         return [
             with_loader_criteria(entity, _trashed)
             for entity in dict.fromkeys(entities)
@@ -97,7 +100,9 @@ class Listeners:
         if node is None or node.policy is Policy.HARD:
             return None
         if node.policy is Policy.PROTECTED:
-            raise Protected(f"{node.name} rows are protected and cannot be deleted", model=node.name)
+            raise Protected(
+                f"{node.name} rows are protected and cannot be deleted", model=node.name
+            )
         query = select(mapper.class_)
         if statement.whereclause is not None:
             query = query.where(statement.whereclause)
@@ -116,7 +121,9 @@ class Listeners:
             if node is None or node.policy is Policy.HARD:
                 continue
             if node.policy is Policy.PROTECTED:
-                raise Protected(f"{node.name} rows are protected and cannot be deleted", model=node.name)
+                raise Protected(
+                    f"{node.name} rows are protected and cannot be deleted", model=node.name
+                )
             soft[node].append(obj)
         if not soft:
             return

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +63,7 @@ def open_operation(
         "created_at": utcnow(),
     }
     result = session.execute(insert(OPERATIONS).values(values), execution_options=INTERNAL)
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
+    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
 
 
 def close_operation(
@@ -82,9 +82,7 @@ def close_operation(
         values.update(status=OperationStatus.DONE, finished_at=utcnow())
     statement = update(OPERATIONS).where(OPERATIONS.c.id == op_id).values(values)
     session.execute(statement, execution_options=INTERNAL)
-    operation = session.get(
-        Operation, op_id, populate_existing=True, execution_options=INTERNAL
-    )
+    operation = session.get(Operation, op_id, populate_existing=True, execution_options=INTERNAL)
     assert operation is not None
     return operation
 

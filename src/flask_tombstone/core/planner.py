@@ -106,7 +106,7 @@ def plan_soft(graph: ModelGraph, target: Target) -> Plan:
     nodes = graph.soft_closure(target.node)
     steps: list[Step] = []
     for node in nodes:
-        links = [
+        links: list[tuple[Edge, ColumnElement[bool] | None]] = [
             (e, None) for e in node.parents if e.rule is Rule.CASCADE and e.parent in nodes
         ]
         seed = target.criterion if node is target.node else None

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import Blocker, RowRef
+from .inspect_rows import count_rows, find_blockers, fingerprint, sample_rows
 from .planner import NestedRows, Permission, Plan
 from .policy import Rule
-from .inspect_rows import count_rows, find_blockers, fingerprint, sample_rows
 from .sql import INTERNAL
 
 
@@ -72,8 +72,10 @@ def build_preview(
             for edge in node.dependents:
                 if edge.rule not in (Rule.SET_NULL, Rule.DETACH):
                     continue
-                query = select(func.count()).select_from(edge.table).where(
-                    edge.column.in_(sets.of(node))
+                query = (
+                    select(func.count())
+                    .select_from(edge.table)
+                    .where(edge.column.in_(sets.of(node)))
                 )
                 n = int(session.execute(query, execution_options=INTERNAL).scalar_one())
                 key = edge.name if edge.rule is Rule.SET_NULL else edge.table.name

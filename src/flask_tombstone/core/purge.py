@@ -114,8 +114,12 @@ class Purger:
 
     def _open(self, source: Operation) -> int:
         return open_operation(
-            self.session, self.request, kind=OperationKind.PURGE, root_model=source.root_model,
-            target={"operation": source.id}, ref_op=source.id,
+            self.session,
+            self.request,
+            kind=OperationKind.PURGE,
+            root_model=source.root_model,
+            target={"operation": source.id},
+            ref_op=source.id,
         )
 
     def _plan(self, source: Operation, boundary: int | None) -> Plan:
@@ -128,6 +132,7 @@ class Purger:
             for name, n in source.counts.items()
             if n
         }
+        criterion: Any
         if boundary is not None:
             criterion = stamped[root] & (root.pk <= boundary)
             seeds: dict[Any, Any] = {root: criterion}
@@ -154,14 +159,21 @@ class Purger:
         counts: dict[str, int] = dict(purge_op.counts) if purge_op else {}
         effects: dict[str, int] = dict(purge_op.effects) if purge_op else {}
         session.commit()
-        remaining = int(session.execute(
-            select(func.count()).where(root.col("deleted_by_op") == source.id),
-            execution_options=INTERNAL,
-        ).scalar_one())
+        remaining = int(
+            session.execute(
+                select(func.count()).where(root.col("deleted_by_op") == source.id),
+                execution_options=INTERNAL,
+            ).scalar_one()
+        )
         done = 0
         while True:
-            chunk = select(root.pk).where(root.col("deleted_by_op") == source.id)
-            chunk = chunk.order_by(root.pk).limit(self.chunk_size).subquery()
+            chunk = (
+                select(root.pk)
+                .where(root.col("deleted_by_op") == source.id)
+                .order_by(root.pk)
+                .limit(self.chunk_size)
+                .subquery()
+            )
             boundary = session.execute(
                 select(func.max(chunk.c[0])), execution_options=INTERNAL
             ).scalar_one()

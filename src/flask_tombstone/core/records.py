@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .policy import Policy
@@ -106,7 +106,10 @@ class JournalEntry(RecordBase):
     data: Mapped[Any] = mapped_column(JSON, default=None)
 
 
-RECORD_TABLES = (Operation.__table__, JournalEntry.__table__)
+RECORD_TABLES: tuple[Table, ...] = (
+    Operation.__table__,  # type: ignore[assignment]
+    JournalEntry.__table__,
+)
 
 
 def install_tables(metadata: MetaData) -> None:
@@ -114,4 +117,4 @@ def install_tables(metadata: MetaData) -> None:
     Alembic's autogenerate see them beside the application's own tables."""
     for table in RECORD_TABLES:
         if table.name not in metadata.tables:
-            table.to_metadata(metadata)  # type: ignore[attr-defined]
+            table.to_metadata(metadata)

@@ -7,8 +7,6 @@ live-unique constraint needs. Both are found set-based, for the whole operation 
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
@@ -122,5 +120,3 @@ def describe(conflict: RestoreConflict) -> str:
         cols = ", ".join(conflict.columns)
         return f"{row}: its {cols} is now used by {conflict.other.model} {conflict.other.label!r}"
     return row
-
-

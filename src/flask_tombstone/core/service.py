@@ -28,11 +28,11 @@ from .operations import (
 from .planner import NestedRows, Permission, Plan, StampedRows, Target, plan_hard, plan_soft
 from .policy import Policy
 from .preview import Preview, build_preview
-from .purge import PurgeReport, Purger
+from .purge import Purger, PurgeReport
 from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
 from .restore import parent_conflicts, parent_operations, restorable_nodes, unique_conflicts
-from .sync import forget_removed, refresh_restored
 from .sql import INTERNAL
+from .sync import forget_removed, refresh_restored
 from .targets import resolve, session_of
 
 SessionTarget = sessionmaker[Any] | scoped_session[Any] | type[Session] | Session
@@ -122,8 +122,9 @@ class Tombstone:
             raise InvalidTarget("no session: pass session= (or attach a scoped_session)")
         return found
 
-    def _request(self, actor: Any, reason: str | None, request_id: str | None,
-                 context: dict[str, Any] | None) -> Request:
+    def _request(
+        self, actor: Any, reason: str | None, request_id: str | None, context: dict[str, Any] | None
+    ) -> Request:
         if actor is None and self.actor_loader is not None:
             actor = self.actor_loader()
         return Request(actor_id(actor), reason, request_id, dict(context or {}))
@@ -211,12 +212,19 @@ class Tombstone:
         return op
 
     def _soft_delete(
-        self, session: Session, plan: Plan, request: Request, expect: str | None,
+        self,
+        session: Session,
+        plan: Plan,
+        request: Request,
+        expect: str | None,
         missing_ok: bool,
     ) -> Operation:
         target = plan.target
         op_id = open_operation(
-            session, request, kind=OperationKind.DELETE, root_model=target.node.name,
+            session,
+            request,
+            kind=OperationKind.DELETE,
+            root_model=target.node.name,
             target=target.description,
         )
         wrap = self._wrap(session)
@@ -229,8 +237,13 @@ class Tombstone:
         return close_operation(session, op_id, counts)
 
     def _hard_delete(
-        self, session: Session, plan: Plan, request: Request, expect: str | None,
-        missing_ok: bool, snapshot: bool,
+        self,
+        session: Session,
+        plan: Plan,
+        request: Request,
+        expect: str | None,
+        missing_ok: bool,
+        snapshot: bool,
     ) -> Operation:
         target = plan.target
         wrap = self._wrap(session)
@@ -239,7 +252,10 @@ class Tombstone:
         if expect is not None:
             self._check_token(session, plan, sets, expect)
         op_id = open_operation(
-            session, request, kind=OperationKind.HARD_DELETE, root_model=target.node.name,
+            session,
+            request,
+            kind=OperationKind.HARD_DELETE,
+            root_model=target.node.name,
             target=target.description | {"snapshot": snapshot},
         )
         counts, effects = remove_hard(session, plan, op_id, snapshot=snapshot, wrap=wrap)
@@ -250,37 +266,37 @@ class Tombstone:
         self, session: Session, target: Target, found: int, missing_ok: bool, op_id: int | None
     ) -> None:
         node = target.node
-        asked = len(target.ids) if target.ids is not None else None
-        if found and (asked is None or found == asked or missing_ok):
+        asked = target.ids
+        if found and (asked is None or found == len(asked) or missing_ok):
             return
         if asked is None:
             raise NotFound(f"no live {node.name} matches the filter", model=node.name)
-        taken = set()
+        taken: set[int] = set()
         if op_id is not None:
-            taken = set(session.scalars(
-                select(node.pk).where(node.pk.in_(target.ids), node.col("deleted_by_op") == op_id),
-                execution_options=INTERNAL,
-            ))
-        existing = set(session.scalars(
-            select(node.pk).where(node.pk.in_(target.ids)),
-            execution_options=INTERNAL,
-        ))
-        missing = tuple(i for i in target.ids if i not in taken)
+            stamped = node.pk.in_(asked) & (node.col("deleted_by_op") == op_id)
+            taken = set(session.scalars(select(node.pk).where(stamped), execution_options=INTERNAL))
+        existing = set(
+            session.scalars(select(node.pk).where(node.pk.in_(asked)), execution_options=INTERNAL)
+        )
+        missing = tuple(i for i in asked if i not in taken)
         if missing and all(i in existing for i in missing):
             raise AlreadyGone(
                 f"{node.name} {', '.join(map(str, missing))} was already deleted",
-                model=node.name, ids=missing,
+                model=node.name,
+                ids=missing,
             )
-        absent = tuple(i for i in missing if i not in existing)
+        absent = tuple(i for i in missing if i not in existing) or missing
         raise NotFound(
-            f"{node.name} {', '.join(map(str, absent or missing))} not found",
-            model=node.name, ids=absent or missing,
+            f"{node.name} {', '.join(map(str, absent))} not found", model=node.name, ids=absent
         )
 
     def _check_blockers(self, session: Session, plan: Plan, sets: Any, request: Request) -> None:
         blockers, total = find_blockers(
-            session, plan, sets, permission=self.permission, actor=self._actor(None)
-            if request.actor is None else request.actor,
+            session,
+            plan,
+            sets,
+            permission=self.permission,
+            actor=self._actor(None) if request.actor is None else request.actor,
         )
         if total:
             raise Blocked(blockers=blockers, total=total)
@@ -292,8 +308,9 @@ class Tombstone:
 
     def _refuse_protected(self, node: Node) -> None:
         if node.policy is Policy.PROTECTED:
-            raise Protected(f"{node.name} rows are protected and cannot be deleted",
-                            model=node.name)
+            raise Protected(
+                f"{node.name} rows are protected and cannot be deleted", model=node.name
+            )
 
     # -- restore -----------------------------------------------------------------------------
     def restore(
@@ -341,8 +358,12 @@ class Tombstone:
                 op_nodes = restorable_nodes(self.graph, op.counts)
                 counts = unstamp(session, op_nodes, [op.id], wrap)
                 new_id = open_operation(
-                    session, request, kind=OperationKind.RESTORE, root_model=op.root_model,
-                    target={"operation": op.id}, ref_op=op.id,
+                    session,
+                    request,
+                    kind=OperationKind.RESTORE,
+                    root_model=op.root_model,
+                    target={"operation": op.id},
+                    ref_op=op.id,
                 )
                 restored.append(close_operation(session, new_id, counts))
         refresh_restored(session, nodes)
@@ -415,9 +436,12 @@ class Tombstone:
             raise InvalidTarget("purge takes either an operation id or older_than=")
         session = self.session_for(None, session)
         purger = Purger(
-            self, session, self._request(actor, reason, request_id, context),
+            self,
+            session,
+            self._request(actor, reason, request_id, context),
             snapshot=self.snapshot if snapshot is None else snapshot,
-            chunk_size=chunk_size, progress=progress,
+            chunk_size=chunk_size,
+            progress=progress,
         )
         if op_id is not None:
             return purger.purge_one(op_id, dry_run=dry_run)

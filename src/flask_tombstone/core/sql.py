@@ -70,8 +70,4 @@ def link_edges(node: Node, members: Sequence[Node]) -> list[Edge]:
     """The CASCADE edges into ``node`` from nodes in ``members`` (its parents in a closure)."""
     from .policy import Rule
 
-    return [
-        edge
-        for edge in node.parents
-        if edge.rule is Rule.CASCADE and edge.parent in members
-    ]
+    return [edge for edge in node.parents if edge.rule is Rule.CASCADE and edge.parent in members]

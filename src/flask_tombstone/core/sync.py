@@ -36,7 +36,9 @@ def forget_removed(session: Session, plan: Plan, op: Operation) -> None:
         held = _instances(session, node)
         for obj in plan.target.instances:
             if isinstance(obj, node.cls):
-                held.setdefault(inspect(obj).identity[0], obj)  # type: ignore[index]
+                identity = inspect(obj).identity
+                if identity is not None:
+                    held.setdefault(identity[0], obj)
         if not held:
             continue
         if plan.mode == "soft":

@@ -42,7 +42,7 @@ def session_of(target: Any) -> Any:
     first = target[0] if isinstance(target, list | tuple) and target else target
     try:
         return object_session(first)
-    except Exception:  # noqa: BLE001 - not a mapped instance: no session to find
+    except Exception:
         return None
 
 
@@ -84,12 +84,12 @@ def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
     node = _node(graph, entities[0])
     description = {"filter": _describe(statement)}
     simple = not (
-        statement._setup_joins  # noqa: SLF001 - no public accessor for "has joins"
-        or statement._limit_clause is not None  # noqa: SLF001
-        or statement._offset_clause is not None  # noqa: SLF001
-        or statement._group_by_clauses  # noqa: SLF001
-        or statement._having_criteria  # noqa: SLF001
-        or statement._distinct  # noqa: SLF001
+        statement._setup_joins
+        or statement._limit_clause is not None
+        or statement._offset_clause is not None
+        or statement._group_by_clauses
+        or statement._having_criteria
+        or statement._distinct
         or len(statement.get_final_froms()) != 1
     )
     if statement.whereclause is None:
@@ -97,7 +97,7 @@ def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
     if simple:
         return Target(node, statement.whereclause, description)
     ids = statement.with_only_columns(node.pk)
-    if statement._limit_clause is None:  # noqa: SLF001
+    if statement._limit_clause is None:
         ids = ids.order_by(None)
     inner = ids.subquery()
     return Target(node, node.pk.in_(select(inner.c[0])), description)
@@ -109,5 +109,5 @@ def _describe(statement: Select[Any]) -> str:
         return ""
     try:
         return str(where.compile(compile_kwargs={"literal_binds": True}))
-    except Exception:  # noqa: BLE001 - some bound types cannot render literally
+    except Exception:
         return str(where)
