@@ -79,7 +79,7 @@ class Purger:
         cutoff = utcnow() - older_than
         query = (
             select(Operation.id)
-            .where(in_trash(), Operation.finished_at < cutoff)
+            .where(in_trash(), Operation.finished_at <= cutoff)
             .order_by(Operation.id)
         )
         op_ids = list(self.session.scalars(query, execution_options=INTERNAL))

@@ -1,0 +1,110 @@
+"""The Flask extension: setup, the seeds' code running unchanged and safe, the CLI."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from flask_tombstone import ConfigurationError, Operation, SoftDeleteMixin, Tombstone
+
+from .seed_app import User, db, tombstone
+
+
+def live_names() -> list[str]:
+    return sorted(db.session.scalars(select(User.name)))
+
+
+def operations() -> list[Operation]:
+    return list(db.session.scalars(select(Operation).order_by(Operation.id)))
+
+
+def test_init_app_registers_once_with_config(app: Flask) -> None:
+    state = app.extensions["tombstone"]
+    assert state.tombstone is tombstone and state.snapshot is False
+    assert app.config["TOMBSTONE_SAMPLE_SIZE"] == 5
+    with pytest.raises(RuntimeError, match="already registered"):
+        tombstone.init_app(app)
+
+
+def test_init_app_fails_naming_the_bad_rule() -> None:
+    class Base(DeclarativeBase):
+        pass
+
+    bad_db = SQLAlchemy(model_class=Base)
+
+    class Owner(bad_db.Model):  # type: ignore[name-defined,misc]
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Pet(SoftDeleteMixin, bad_db.Model):  # type: ignore[name-defined,misc]
+        id: Mapped[int] = mapped_column(primary_key=True)
+        owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="SET NULL"))
+
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    bad_db.init_app(app)
+    with pytest.raises(ConfigurationError, match=r"Pet\.owner_id"):
+        Tombstone(app, db=bad_db)
+
+
+def test_seed_000_route_soft_deletes_with_an_operation(app: Flask) -> None:
+    client = app.test_client()
+    response = client.post("/delete_user/2", headers={"X-Request-ID": "req-42"})
+    assert response.text == "User deleted successfully"
+    assert client.post("/delete_user/2").text == "User not found"
+    assert live_names() == ["ann", "cid", "dee"]
+    (op,) = operations()
+    assert op.counts == {"User": 1} and op.request_id == "req-42"
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.LegacyAPIWarning")
+def test_seed_001_and_002_legacy_query_code(app: Flask) -> None:
+    # seed 001: Model.query.filter_by(...).first(); db.session.delete; Model.query.filter().delete()
+    user = User.query.filter_by(id=1).first()
+    db.session.delete(user)
+    db.session.commit()
+    assert User.query.filter(User.age > 32).delete() == 2
+    db.session.commit()
+    # seed 002: Model.query.filter_by(id=id).delete()
+    assert User.query.filter_by(id=4).delete() == 1
+    db.session.commit()
+    assert live_names() == []
+    assert [op.counts for op in operations()] == [{"User": 1}, {"User": 2}, {"User": 1}]
+    assert User.query.get(1) is None  # the legacy get() does not hand back a trashed row
+    every = db.session.scalars(select(User).execution_options(include_deleted=True)).all()
+    assert len(every) == 4
+
+
+def test_cli_commands(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["tombstone", "delete", "User", "2", "--dry-run"])
+    assert result.exit_code == 0 and "User: 1 (bob)" in result.output
+    assert live_names() == ["ann", "bob", "cid", "dee"]
+    result = runner.invoke(args=["tombstone", "delete", "User", "2", "--reason", "spam"])
+    assert result.exit_code == 0 and "operation 1: delete 1 User" in result.output
+    result = runner.invoke(args=["tombstone", "trash"])
+    assert "User" in result.output and "spam" in result.output
+    result = runner.invoke(args=["tombstone", "restore", "1"])
+    assert result.exit_code == 0 and "restored 1 User" in result.output
+    result = runner.invoke(args=["tombstone", "restore", "1"])
+    assert result.exit_code == 1 and "already restored" in result.output
+    result = runner.invoke(args=["tombstone", "delete", "Nobody", "1"])
+    assert result.exit_code == 2 and "unknown model" in result.output
+    runner.invoke(args=["tombstone", "delete", "User", "3"])
+    result = runner.invoke(args=["tombstone", "purge", "--older-than", "0d", "--dry-run"])
+    assert "would purge 1 row(s)" in result.output
+    everyone = select(User.name).execution_options(include_deleted=True)
+    assert "cid" in db.session.scalars(everyone).all()
+    result = runner.invoke(args=["tombstone", "purge", "--older-than", "0d"])
+    assert result.exit_code == 0 and "purged 1 row(s)" in result.output
+    assert "cid" not in db.session.scalars(everyone).all()
+    result = runner.invoke(args=["tombstone", "purge", "--older-than", "soon"])
+    assert result.exit_code == 2 and "not a duration" in result.output
+    result = runner.invoke(args=["tombstone", "ops"])
+    assert result.output.count("\n") == 4
+    result = runner.invoke(args=["tombstone", "seal"])
+    assert "sealed 4 operation(s)" in result.output
+    result = runner.invoke(args=["tombstone", "verify"])
+    assert result.exit_code == 0 and "chain intact: 4" in result.output
