@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+import pytest
 from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
 
 from flask_tombstone.core import Operation, Tombstone
 
 from .conftest import World
+from .models import Item
 
 
 def make_operations(session: Session, tombstone: Tombstone, world: World) -> list[Operation]:
@@ -65,3 +70,37 @@ def test_verify_finds_a_reordering(session: Session, tombstone: Tombstone, world
     result = tombstone.verify(session=session)
     assert not result.ok and result.problem in ("reordered", "tampered")
     assert result.seal_seq == 2
+
+
+@pytest.mark.parametrize("db_kind", ["postgresql", "mariadb"])
+def test_concurrent_sealers_build_one_chain(
+    db_kind: str,
+    Session_: Any,
+    tombstone: Tombstone,
+    world: World,
+) -> None:
+    with Session_() as session:
+        for item in world.items:
+            tombstone.delete(Item, ids=[item.id], session=session)
+        session.commit()
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def seal() -> None:
+        with Session_() as session:
+            try:
+                results.append(tombstone.seal(session=session))
+                session.commit()
+            except BaseException as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=seal) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sum(results) == 5
+    with Session_() as session:
+        result = tombstone.verify(session=session)
+        assert result.ok and result.checked == 5

@@ -10,6 +10,7 @@ For every generated graph and history:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,21 +106,38 @@ def check_invariants(
         assert initial[table] - present == removed
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-@given(links=graphs(), data=st.data(), history=steps)
-def test_random_graphs_and_histories(
-    links: list[list[Link]], data: Any, history: list[Any]
-) -> None:
-    base, classes = build(links)
-    engine = create_engine(
-        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+EXAMPLES = {"sqlite": 40, "postgresql": 15, "mariadb": 10}
+if os.environ.get("TOMBSTONE_PROPERTY_EXAMPLES"):
+    EXAMPLES = dict.fromkeys(EXAMPLES, int(os.environ["TOMBSTONE_PROPERTY_EXAMPLES"]))
+
+
+def test_random_graphs_and_histories(db_kind: str, server_urls: dict[str, str]) -> None:
+    if db_kind == "sqlite":
+        engine = create_engine("sqlite://", poolclass=StaticPool)
+    else:
+        engine = create_engine(server_urls[db_kind])
+
+    @settings(
+        max_examples=EXAMPLES[db_kind],
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        database=None,
     )
+    @given(links=graphs(), data=st.data(), history=steps)
+    def check(links: list[list[Link]], data: Any, history: list[Any]) -> None:
+        run_history(engine, links, data, history)
+
+    try:
+        check()
+    finally:
+        engine.dispose()
+
+
+def run_history(engine: Any, links: list[list[Link]], data: Any, history: list[Any]) -> None:
+    base, classes = build(links)
     maker = sessionmaker(bind=engine, expire_on_commit=False)
     ts = Tombstone(base, session=maker)
+    base.metadata.drop_all(engine)
     base.metadata.create_all(engine)
     with maker() as session:
         for i, cls in enumerate(classes):
@@ -157,7 +175,7 @@ def test_random_graphs_and_histories(
                 session.rollback()
                 assert state(session, classes) == before
             check_invariants(session, classes, initial, ts)
-    engine.dispose()
+    base.metadata.drop_all(engine)
 
 
 def test_property_helpers_count_rows() -> None:

@@ -20,7 +20,9 @@ def test_live_rows_collide(session: Session, tombstone: Tombstone, world: World)
     session.rollback()
 
 
-def test_trashed_rows_free_their_value(session: Session, tombstone: Tombstone, world: World) -> None:
+def test_trashed_rows_free_their_value(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
     world.beta.owner = world.ann
     session.commit()
     tombstone.delete(world.bob)
@@ -32,6 +34,8 @@ def test_trashed_rows_free_their_value(session: Session, tombstone: Tombstone, w
     session.add(User(name="third bob", email="bob@example.com"))  # two trashed, one live
     session.commit()
     emails = session.scalars(
-        select(User.email).where(User.email == "bob@example.com").execution_options(include_deleted=True)
+        select(User.email)
+        .where(User.email == "bob@example.com")
+        .execution_options(include_deleted=True)
     ).all()
     assert len(emails) == 3

@@ -16,8 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .operations import begin_sqlite_transaction
 from .records import Operation, OperationStatus
 from .sql import INTERNAL
 
@@ -57,8 +59,32 @@ def _values(op: Any) -> dict[str, Any]:
     return {name: getattr(op, name) for name in SEALED_FIELDS}
 
 
-def seal(session: Session, batch: int = 1000) -> int:
-    """Seal every finished operation not yet in the chain; returns how many were sealed."""
+def seal(session: Session, batch: int = 1000, attempts: int = 5) -> int:
+    """Seal every finished operation not yet in the chain; returns how many were sealed.
+
+    Runs in a savepoint. A concurrent sealer that extended the chain first makes ours fail on
+    the unique sequence number: we roll back to the savepoint and start again from the new head.
+    """
+    for attempt in range(attempts):
+        begin_sqlite_transaction(session)
+        savepoint = session.begin_nested()
+        try:
+            sealed = _seal_pending(session, batch)
+        except (IntegrityError, SealRaced):
+            savepoint.rollback()
+            if attempt == attempts - 1:
+                raise
+            continue
+        savepoint.commit()
+        return sealed
+    return 0
+
+
+class SealRaced(Exception):
+    """A concurrent sealer extended the chain while we were sealing."""
+
+
+def _seal_pending(session: Session, batch: int) -> int:
     head = session.execute(
         select(Operation.seal_seq, Operation.hash)
         .where(Operation.seal_seq.is_not(None))
@@ -75,7 +101,7 @@ def seal(session: Session, batch: int = 1000) -> int:
                 .where(Operation.seal_seq.is_(None), Operation.status == OperationStatus.DONE)
                 .order_by(Operation.finished_at, Operation.id)
                 .limit(batch),
-                execution_options=INTERNAL,
+                execution_options=INTERNAL | {"populate_existing": True},
             )
             .scalars()
             .all()
@@ -86,12 +112,14 @@ def seal(session: Session, batch: int = 1000) -> int:
             seq += 1
             values = _values(op) | {"seal_seq": seq}
             digest = record_hash(values, prev)
-            session.execute(
+            result = session.execute(
                 update(Operation)
                 .where(Operation.id == op.id, Operation.seal_seq.is_(None))
                 .values(seal_seq=seq, prev_hash=prev, hash=digest),
                 execution_options=INTERNAL | {"synchronize_session": False},
             )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise SealRaced  # another sealer took this record first
             prev = digest
             sealed += 1
         session.expire_all()

@@ -116,7 +116,7 @@ def atomic(session: Session) -> Iterator[None]:
 
     Database errors come out as :class:`~.errors.DatabaseFailure` (the original chained).
     """
-    _begin_sqlite(session)
+    begin_sqlite_transaction(session)
     savepoint = session.begin_nested()
     try:
         yield
@@ -132,7 +132,7 @@ def atomic(session: Session) -> Iterator[None]:
     savepoint.commit()
 
 
-def _begin_sqlite(session: Session) -> None:
+def begin_sqlite_transaction(session: Session) -> None:
     """Make sure pysqlite has really begun a transaction before the first SAVEPOINT.
 
     pysqlite begins transactions lazily, before the first DML statement. A SAVEPOINT issued
