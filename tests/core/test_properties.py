@@ -137,7 +137,9 @@ def run_history(engine: Any, links: list[list[Link]], data: Any, history: list[A
     base, classes = build(links)
     maker = sessionmaker(bind=engine, expire_on_commit=False)
     ts = Tombstone(base, session=maker)
-    base.metadata.drop_all(engine)
+    leftovers = MetaData()
+    leftovers.reflect(engine)  # a failed example may have left another graph's tables
+    leftovers.drop_all(engine)
     base.metadata.create_all(engine)
     with maker() as session:
         for i, cls in enumerate(classes):
