@@ -108,3 +108,18 @@ def test_cli_commands(app: Flask) -> None:
     assert "sealed 4 operation(s)" in result.output
     result = runner.invoke(args=["tombstone", "verify"])
     assert result.exit_code == 0 and "chain intact: 4" in result.output
+
+
+def test_problem_details_for_engine_errors(app: Flask) -> None:
+    from flask_tombstone.core import Blocked, Blocker, RowRef
+    from flask_tombstone.problems import PROBLEM_JSON, problem_for
+
+    error = Blocked(
+        blockers=[Blocker("restrict", RowRef("Project", 3, "alpha"), "Project.owner_id")]
+    )
+    response = problem_for(error)
+    body = response.get_json(force=True)
+    assert response.status_code == 409 and response.mimetype == PROBLEM_JSON
+    assert body["type"].endswith("/blocked") and body["title"] == "Deletion blocked"
+    assert body["blockers"][0]["row"] == {"model": "Project", "id": 3, "label": "alpha"}
+    assert body["blocker_count"] == 1

@@ -158,8 +158,9 @@ class Blocked(TombstoneError):
 
     def __post_init__(self) -> None:
         self.status, self.title, self.code = 409, "Deletion blocked", "blocked"
+        self.total = self.total or len(self.blockers)
         if not self.detail:
-            self.detail = f"{self.total or len(self.blockers)} row(s) block this deletion"
+            self.detail = f"{self.total} row(s) block this deletion"
         super().__post_init__()
 
     def extensions(self) -> dict[str, Any]:
