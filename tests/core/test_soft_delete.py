@@ -181,3 +181,57 @@ def test_many_to_many_rows_hidden_but_links_kept(
     item = session.get(Item, world.items[0].id)
     assert item is not None and item.tags == []
     assert count(session, Tag, include_deleted=True) == 2
+
+
+def test_chunked_bulk_delete_commits_per_chunk_and_resumes(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    query = select(Item).where(Item.name.like("item%"))
+    op = tombstone.delete(query, chunk_size=2, session=session)
+    assert op.status == "done" and op.counts == {"Item": 5, "Comment": 10}
+    assert op.effects == {"chunk_cursor": max(i.id for i in world.items)}
+    session.rollback()  # it committed as it went: nothing to roll back
+    assert count(session, Item) == 0
+    tombstone.restore(op.id, session=session)
+    session.commit()
+    assert count(session, Comment) == 10
+
+
+def test_chunked_delete_interrupted_then_resumed(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    from sqlalchemy import event
+
+    bind = session.get_bind()
+    updates = {"n": 0}
+
+    def stop_in_second_chunk(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("UPDATE comment"):
+            updates["n"] += 1
+            if updates["n"] == 3:  # chunk 1: comment + replies loop (2 statements)
+                raise RuntimeError("power cut")
+
+    event.listen(bind, "before_cursor_execute", stop_in_second_chunk)
+    query = select(Item).where(Item.name.like("item%"))
+    try:
+        with pytest.raises(RuntimeError):
+            tombstone.delete(query, chunk_size=2, session=session)
+    finally:
+        event.remove(bind, "before_cursor_execute", stop_in_second_chunk)
+    session.rollback()
+    running = session.scalars(select(Operation)).one()
+    assert running.status == "running" and running.counts == {"Item": 2, "Comment": 4}
+    assert count(session, Item) == 3  # the first chunk whole, nothing of the second
+    op = tombstone.delete(query, chunk_size=2, resume=running.id, session=session)
+    assert op.id == running.id and op.counts == {"Item": 5, "Comment": 10}
+    assert count(session, Item) == 0 and count(session, Comment) == 0
+
+
+def test_chunked_delete_checks_blockers_before_the_first_chunk(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    with pytest.raises(Blocked):
+        tombstone.delete(select(User).where(User.name != ""), chunk_size=1, session=session)
+    session.rollback()
+    assert count(session, User) == 2
+    assert session.scalar(select(func.count()).select_from(Operation)) == 0

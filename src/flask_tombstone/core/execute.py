@@ -14,7 +14,7 @@ from sqlalchemy import Integer, Table, delete, func, insert, literal, null, sele
 from sqlalchemy.orm import Session
 
 from .graph import Node
-from .planner import NestedRows, Plan, StampedRows, Step
+from .planner import NestedRows, Plan, RowSets, StampedRows, Step
 from .policy import Rule
 from .records import JournalEntry, JournalKind
 from .sql import INTERNAL, json_row
@@ -28,10 +28,13 @@ def run(session: Session, statement: Any) -> int:
 
 
 def stamp_soft(
-    session: Session, plan: Plan, op_id: int, now: datetime, wrap: bool
+    session: Session, plan: Plan, op_id: int, now: datetime, sets: RowSets
 ) -> dict[str, int]:
-    """Stamp every step's live rows with ``deleted_at`` and ``deleted_by_op``."""
-    sets = StampedRows([op_id], wrap=wrap)
+    """Stamp every step's live rows with ``deleted_at`` and ``deleted_by_op``.
+
+    ``sets`` finds the parent rows already stamped: all of the operation's, or (chunked) the
+    current chunk's.
+    """
     counts: dict[str, int] = {}
     values = {"deleted_at": now, "deleted_by_op": op_id}
     for step in plan.steps:

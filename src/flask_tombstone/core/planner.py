@@ -223,3 +223,33 @@ class NestedRows:
             recursive = recursive.where(table.c["deleted_at"].is_(None))
         tree = tree.union(recursive)
         return select(tree.c.id)
+
+
+class ChunkRows(StampedRows):
+    """The rows one chunk of a chunked soft delete stamped: the root model's rows with ids in
+    ``(low, high]`` and their dependents, found through the stamp and the chunk's parents so
+    that each chunk's statements stay as small as the chunk."""
+
+    def __init__(self, plan: Plan, op_id: int, low: int, high: int, *, wrap: bool) -> None:
+        super().__init__([op_id], wrap=wrap)
+        self.plan = plan
+        self.low = low
+        self.high = high
+        self._cache: dict[int, Select[Any]] = {}  # {id(node): SELECT pk}
+
+    def of(self, node: Node) -> Select[Any]:
+        key = id(node)
+        if key not in self._cache:
+            self._cache[key] = self._build(node)
+        return self._cache[key]
+
+    def _build(self, node: Node) -> Select[Any]:
+        step = self.plan.step_for(node)
+        if node is self.plan.target.node:
+            where = and_(self.stamp(node), node.pk > self.low, node.pk <= self.high)
+        elif step is None or step.self_links:
+            return super().of(node)  # self-references: every row the operation stamped
+        else:
+            parents = [e.column.in_(self.of(e.parent)) for e, _ in step.links]
+            where = and_(self.stamp(node), any_of(parents))
+        return derived(select(node.pk).where(where), self.wrap)

@@ -11,6 +11,7 @@ from sqlalchemy import MetaData, Select, select
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import audit
+from .chunked import ChunkedSoftDelete
 from .errors import AlreadyGone, Blocked, Conflict, InvalidTarget, NotFound, PlanChanged, Protected
 from .execute import remove_hard, stamp_soft, unstamp
 from .graph import ModelGraph, Node, build_graph
@@ -183,6 +184,8 @@ class Tombstone:
         request_id: str | None = None,
         context: dict[str, Any] | None = None,
         missing_ok: bool = False,
+        chunk_size: int | None = None,
+        resume: int | None = None,
         session: Session | None = None,
     ) -> Operation:
         """Delete ``target`` by its model's policy (or physically with ``hard=True``).
@@ -198,10 +201,19 @@ class Tombstone:
         :raises AlreadyGone: the row was deleted by another operation first.
         :raises Blocked: RESTRICT dependents, protected or forbidden rows; all are listed.
         :raises Protected: the model's rows are never deleted.
+
+        A soft delete with ``chunk_size`` **commits**: one transaction per chunk of the target's
+        rows (with their dependents), the operation's row tracking progress. If it is
+        interrupted, call again with the same target and ``resume=`` the operation's id.
         """
         session = self.session_for(target, session)
         plan = self.plan(target, ids=ids, hard=hard)
         request = self._request(actor, reason, request_id, context)
+        if chunk_size is not None or resume is not None:
+            if plan.mode != "soft":
+                raise InvalidTarget("only soft deletes run in chunks (purge hard ones)")
+            chunked = ChunkedSoftDelete(self, session, plan, request, wrap=self._wrap(session))
+            return chunked.run(chunk_size or 10_000, resume)
         snap = self.snapshot if snapshot is None else snapshot
         with atomic(session):
             if plan.mode == "soft":
@@ -228,8 +240,8 @@ class Tombstone:
             target=target.description,
         )
         wrap = self._wrap(session)
-        counts = stamp_soft(session, plan, op_id, utcnow(), wrap)
         sets = StampedRows([op_id], wrap=wrap)
+        counts = stamp_soft(session, plan, op_id, utcnow(), sets)
         self._check_found(session, target, counts.get(target.node.name, 0), missing_ok, op_id)
         self._check_blockers(session, plan, sets, request)
         if expect is not None:
