@@ -1,0 +1,1 @@
+"""Comments on items: add, edit, delete."""

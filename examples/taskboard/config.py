@@ -1,0 +1,125 @@
+"""Configuration: defaults, then the instance folder's ``config.py``, then the environment.
+
+Every key the app reads is listed in :data:`DEFAULTS` and documented in ``docs/taskboard.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Rows per page in every list.
+    "TASKBOARD_PER_PAGE": 20,
+    # The most rows one "all N matching this filter" bulk delete may take.
+    "TASKBOARD_BULK_CAP": 5000,
+    # Flask-Limiter limits: login/register attempts per client, destructive POSTs per user.
+    "TASKBOARD_LOGIN_LIMIT": "10 per minute",
+    "TASKBOARD_DESTRUCTIVE_LIMIT": "60 per minute",
+    # werkzeug.security method for new password hashes.
+    "TASKBOARD_PASSWORD_METHOD": "scrypt",
+    # Whether anyone may create an account (the first account becomes an admin).
+    "TASKBOARD_ALLOW_REGISTRATION": True,
+    # Cookies only over HTTPS (turn off only for plain-HTTP local demos).
+    "TASKBOARD_SECURE_COOKIES": True,
+    # Flask-Limiter storage: memory by default, e.g. redis://host:6379/0 when several
+    # processes serve the app.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "taskboard",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+}
+
+ENVIRONMENT = {
+    # environment variable: configuration key
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+}
+
+
+def database_url(url: str) -> str:
+    """Give a ``DATABASE_URL`` the driver this app ships with (psycopg 3, PyMySQL)."""
+    for prefix, replacement in (
+        ("postgres://", "postgresql+psycopg://"),
+        ("postgresql://", "postgresql+psycopg://"),
+        ("mariadb://", "mysql+pymysql://"),
+        ("mysql://", "mysql+pymysql://"),
+        ("mariadb+pymysql://", "mysql+pymysql://"),
+    ):
+        if url.startswith(prefix):
+            url = replacement + url[len(prefix) :]
+            break
+    if url.startswith("mysql+pymysql://") and "charset=" not in url:
+        url += ("&" if "?" in url else "?") + "charset=utf8mb4"
+    return url
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config``: defaults < instance ``config.py`` < environment < ``test_config``."""
+    app.config.from_mapping(DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = (
+        f"sqlite:///{Path(app.instance_path) / 'taskboard.sqlite'}"
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()  # FLASK_<KEY>, Flask's own convention
+        for variable, key in ENVIRONMENT.items():
+            if os.environ.get(variable):
+                app.config[key] = os.environ[variable]
+        for key in DEFAULTS:
+            if key.startswith("TASKBOARD_") and key in os.environ:
+                app.config[key] = _parse(os.environ[key])
+    else:
+        app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
+    secure = bool(app.config["TASKBOARD_SECURE_COOKIES"])
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        PREFERRED_URL_SCHEME="https" if secure else "http",
+    )
+
+
+def _parse(value: str) -> Any:
+    """An environment value as JSON when it is JSON (``20``, ``false``), else the text."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def instance_secret(instance: Path) -> str:
+    """A secret key kept in the instance folder, created once (atomically, so that several
+    workers starting together agree on it). Deployments on several machines set SECRET_KEY."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        # Written aside, then linked into place: link() fails if another worker won the race,
+        # and nobody ever reads a half-written key.
+        fd, temporary = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""The deletion experience shared by every feature: preview, confirm, delete, undo notice."""

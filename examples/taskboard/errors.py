@@ -1,0 +1,117 @@
+"""Error pages: one vocabulary for full pages and htmx fragments; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, flash, render_template, url_for
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from flask_tombstone.problems import problem
+
+from .access.rows import AlreadyDeleted
+from .deletion.errors import Refused
+from .deletion.explain import noun
+from .extensions import db
+from .ui import is_htmx, redirect_to, wants_json
+
+log = logging.getLogger(__name__)
+
+LISTS = {
+    "Project": "projects.index",
+    "Item": "items.index",
+    "Comment": "items.index",
+    "Tag": "projects.index",
+    "User": "settings.users",
+}  # {model: where to go when the row asked for is in the trash}
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here, or it is not yours to see.",
+    405: "That action is not available here.",
+    409: "That conflicts with the current state of things.",
+    413: "That request is too large.",
+    422: "Some of what was sent is not valid.",
+    429: "Too many requests: wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing was changed.",
+    503: "The service is busy. Nothing was changed; try again shortly.",
+}
+
+
+def render_error(status: int, title: str, reasons: list[str]) -> tuple[Any, int, dict[str, str]]:
+    """The error as a page, an htmx toast, or (for clients asking for JSON) problem+json."""
+    if wants_json():
+        return problem(status, title, " ".join(reasons), reasons=reasons), status, {}
+    if is_htmx():
+        body = render_template("_toast.html", title=title, reasons=reasons, level="error")
+        return body, status, {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
+    return render_template("error.html", status=status, title=title, reasons=reasons), status, {}
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Any, int, dict[str, str]] | Response:
+        if error.code is None or error.code < 400:
+            return error.get_response()
+        body, status, headers = render_error(
+            error.code, error.name, [MESSAGES.get(error.code, error.name)]
+        )
+        # Allow (405), Retry-After (429) and the like, without werkzeug's content type.
+        extra = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return body, status, extra | headers
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[Any, int, dict[str, str]]:
+        return render_error(
+            400,
+            "Form expired",
+            [
+                "This form was not sent with a valid security token. Reload the page and "
+                "try again; nothing was changed."
+            ],
+        )
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused) -> tuple[Any, int, dict[str, str]]:
+        db.session.rollback()
+        return render_error(error.status, error.title, error.reasons)
+
+    @app.errorhandler(AlreadyDeleted)
+    def already_deleted(error: AlreadyDeleted) -> tuple[Any, int, dict[str, str]] | Response:
+        message = f"That {noun(error.model)} was already deleted: it is in the trash."
+        if is_htmx() or wants_json():
+            return render_error(409, "Already deleted", [message])
+        flash(message, "warning")
+        return redirect_to(url_for(LISTS.get(error.model, "projects.index")))
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError) -> tuple[Any, int, dict[str, str]]:
+        # Two people saving the same unique value at once: the database is the referee.
+        db.session.rollback()
+        return render_error(
+            409,
+            "Saved by someone else first",
+            [
+                "A conflicting change was saved at the same moment. Nothing was changed; "
+                "reload and try again."
+            ],
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> tuple[Any, int, dict[str, str]]:
+        db.session.rollback()
+        log.error("database unavailable", exc_info=error)
+        return render_error(503, "Database unavailable", [MESSAGES[503]])
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> tuple[Any, int, dict[str, str]]:
+        db.session.rollback()
+        original = getattr(error, "original_exception", None)
+        if original is not None:
+            log.error("unhandled error", exc_info=original)
+        return render_error(500, "Server error", [MESSAGES[500]])

@@ -1,0 +1,1 @@
+"""Items: list (filter, paginate, bulk delete), create, show, edit, delete."""

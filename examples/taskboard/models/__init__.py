@@ -1,0 +1,26 @@
+"""Taskboard's models, one module each."""
+
+from flask_tombstone import Operation
+
+from .base import Base
+from .comment import Comment
+from .item import Item, Status, item_tag
+from .project import Project, project_member
+from .scope import OperationProject
+from .tag import Tag
+from .user import Role, User
+
+__all__ = [
+    "Base",
+    "Comment",
+    "Item",
+    "Operation",
+    "OperationProject",
+    "Project",
+    "Role",
+    "Status",
+    "Tag",
+    "User",
+    "item_tag",
+    "project_member",
+]

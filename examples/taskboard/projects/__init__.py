@@ -1,0 +1,1 @@
+"""Projects: create, list, show, edit, members, ownership, delete."""

@@ -1,0 +1,1 @@
+"""Settings: one's profile, password and account; admins manage people."""

@@ -1,0 +1,41 @@
+"""Settings forms."""
+
+from __future__ import annotations
+
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from taskboard.formkit import EMAIL, choices, lower
+from taskboard.models import Role
+from taskboard.typed import FlaskForm
+
+
+class ProfileForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired(), EMAIL, Length(max=254)], filters=[lower]
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", "Not the same.")],
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=choices((r.value, r.value.capitalize()) for r in Role))
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: changes nothing
+
+    q = StringField("Search", validators=[Optional(), Length(max=254)], filters=[lower])
+    role = SelectField(
+        "Role",
+        choices=choices([("", "Any role"), *((r.value, r.value.capitalize()) for r in Role)]),
+        validators=[Optional()],
+    )

@@ -1,0 +1,134 @@
+"""Settings pages: profile and password, one's own account deletion, and (admins) people."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import logout_user
+
+from taskboard.access.current import me
+from taskboard.access.decorators import load
+from taskboard.access.permissions import may_delete_user
+from taskboard.auth.services import AccountError
+from taskboard.deletion.views import Subject, confirm_delete
+from taskboard.extensions import db, destructive_limit
+from taskboard.models import User
+from taskboard.typed import login_required
+from taskboard.ui import paginate, redirect_to
+
+from . import services
+from .forms import PasswordForm, ProfileForm, RoleForm, UserFilterForm
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def profile() -> ResponseReturnValue:
+    user = me()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_email(user, form.email.data or "")
+        except AccountError as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, *error.fields.values()]
+        else:
+            db.session.commit()
+            flash("Profile saved.", "success")
+            return redirect_to(url_for("settings.profile"))
+    return render_template(
+        "settings/profile.html", form=form, password_form=PasswordForm(prefix="pw")
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/password")
+@login_required
+def password() -> ResponseReturnValue:
+    user = me()
+    form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        change = services.PasswordChange(form.current.data or "", form.password.data or "")
+        try:
+            services.change_password(user, change)
+        except AccountError as error:
+            db.session.rollback()
+            form.current.errors = [*form.current.errors, *error.fields.values()]
+        else:
+            db.session.commit()
+            flash("Password changed.", "success")
+            return redirect_to(url_for("settings.profile"))
+    return render_template(
+        "settings/profile.html", form=ProfileForm(obj=user), password_form=form
+    ), 422
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@destructive_limit
+def delete_account() -> ResponseReturnValue:
+    user = me()
+    services.ensure_not_last_admin(user)
+    return confirm_delete(
+        Subject(
+            target=user,
+            model="User",
+            label=user.username,
+            action_url=url_for("settings.delete_account"),
+            back_url=url_for("settings.profile"),
+            done_url=url_for("auth.login"),
+            undo=False,
+            after=lambda operation: logout_user(),
+        )
+    )
+
+
+@bp.get("/users")
+@login_required
+def users() -> ResponseReturnValue:
+    admin = me()
+    if not admin.is_admin:
+        abort(403)
+    form = UserFilterForm(request.args)
+    valid = form.validate()
+    page = paginate(
+        services.people(
+            admin, (form.q.data or "") if valid else "", (form.role.data or "") if valid else ""
+        )
+    )
+    return render_template("settings/users.html", page=page, form=form, role_form=RoleForm())
+
+
+@bp.post("/users/<id:user_id>/role")
+@login_required
+@load(User, allow=lambda actor, user: actor.is_admin)
+def role(user: User) -> ResponseReturnValue:
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_role(user, form.role.data or "")
+    db.session.commit()
+    flash(f"{user.username} is now {'an admin' if user.is_admin else 'a member'}.", "success")
+    return redirect_to(url_for("settings.users"))
+
+
+@bp.route("/users/<id:user_id>/delete", methods=["GET", "POST"])
+@login_required
+@destructive_limit
+@load(User, allow=may_delete_user)
+def delete_user(user: User) -> ResponseReturnValue:
+    services.ensure_not_last_admin(user)
+    yourself = user.id == me().id
+    return confirm_delete(
+        Subject(
+            target=user,
+            model="User",
+            label=user.username,
+            action_url=url_for("settings.delete_user", user_id=user.id),
+            back_url=url_for("settings.users"),
+            done_url=url_for("auth.login" if yourself else "settings.users"),
+            dom_id=f"user-{user.id}",
+            undo=not yourself,
+            after=(lambda operation: logout_user()) if yourself else None,
+        )
+    )

@@ -1,0 +1,1 @@
+"""Tags: a project's labels."""

@@ -1,0 +1,1 @@
+"""The trash: deletions that can still be undone, restore, and (admins) purge."""

@@ -1,0 +1,79 @@
+"""Small helpers the views share: htmx detection, the undo notice, redirects, pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, session, url_for
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+from werkzeug.wrappers import Response
+
+from .extensions import db
+from .security import parse_id, safe_next
+
+UNDO_KEY = "_undo"
+
+
+def is_htmx() -> bool:
+    """Whether htmx sent this request (the page stays; answer with a fragment)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+JSON_TYPES = ("application/problem+json", "application/json")
+
+
+def wants_json() -> bool:
+    """Whether the client prefers JSON to HTML (errors then come as problem+json)."""
+    best = request.accept_mimetypes.best_match(["text/html", *JSON_TYPES])
+    return best in JSON_TYPES
+
+
+def flash_undo(op_id: int, message: str) -> None:
+    """A flash message with an Undo button for operation ``op_id`` (shown once)."""
+    session[UNDO_KEY] = {"op": op_id, "message": message}
+
+
+def pop_undo() -> dict[str, Any] | None:
+    notice: dict[str, Any] | None = session.pop(UNDO_KEY, None)
+    return notice
+
+
+def redirect_to(default: str, target: str | None = None) -> Response:
+    """303 to ``target`` when it is a safe local path, else to ``default``."""
+    from flask import redirect
+
+    return redirect(safe_next(target) or default, code=303)
+
+
+def current_path() -> str:
+    """This page's path and query, for ``next=`` links back to it."""
+    query = request.query_string.decode("utf-8", "replace")
+    return request.path + (f"?{query}" if query else "")
+
+
+def page_url(page: int) -> str:
+    """This page's URL with another ``page=``."""
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(flat=False)}
+    values["page"] = str(page)
+    return url_for(request.endpoint or "index", **values)
+
+
+MAX_PAGE = 100_000
+
+
+def paginate(query: Select[Any]) -> Pagination:
+    """One page of ``query``: ``?page=`` read defensively (junk or huge numbers give the first
+    or last reasonable page, never a database error), ``TASKBOARD_PER_PAGE`` rows."""
+    page = parse_id(request.args.get("page", "1")) or 1
+    return db.paginate(
+        query,
+        page=min(page, MAX_PAGE),
+        per_page=current_app.config["TASKBOARD_PER_PAGE"],
+        max_per_page=100,
+        error_out=False,
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(pop_undo=pop_undo, page_url=page_url, current_path=current_path)

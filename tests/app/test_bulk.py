@@ -1,0 +1,150 @@
+"""Bulk deletion from the item list: ticked rows, or every row matching the filter."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from taskboard_support import World, live, text_of, undo_op
+
+from taskboard.extensions import db
+from taskboard.models import Item, Project, Status, User
+
+
+def add_items(
+    app: Flask, project_id: int, owner_id: int, names: list[str], status: str
+) -> list[int]:
+    with app.app_context():
+        project = db.session.get(Project, project_id)
+        owner = db.session.get(User, owner_id)
+        items = [Item(name=n, project=project, owner=owner, status=status) for n in names]
+        db.session.add_all(items)
+        db.session.commit()
+        return [i.id for i in items]
+
+
+def test_the_list_offers_bulk_selection(browser: Any, world: World) -> None:
+    page = browser("mia").get("/items?status=done")
+    assert page.status_code == 200
+    assert 'form="bulk"' in page.text
+    assert "Delete all 1 matching this filter" in text_of(page)
+    assert "all=1" in page.text and "status=done" in page.text
+
+
+def test_ticked_items_are_previewed_deleted_and_undone_together(
+    app: Flask, browser: Any, world: World
+) -> None:
+    mia = browser("mia")
+    url = f"/items/bulk-delete?ids={world.alpha_item}&ids={world.max_item}"
+    page = mia.get(url)
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "Delete 2 items?" in text
+    assert re.search(r"Items 2 “Write spec” “Fix login”", text)
+    assert re.search(r"Comment 1 “Looks good”", text)
+
+    done = mia.confirm(url, {"next": "/items"})
+    assert done.status_code == 303
+    assert done.headers["Location"] == "/items"
+    assert live(app, Item, world.alpha_item) is None
+    assert live(app, Item, world.max_item) is None
+    followed = mia.get("/items")
+    assert "Deleted 2 items and 1 comment." in text_of(followed)
+    op = undo_op(followed)
+    assert op is not None
+
+    assert mia.post(f"/operations/{op}/undo").status_code == 303
+    assert live(app, Item, world.alpha_item) is not None
+    assert live(app, Item, world.max_item) is not None
+
+
+def test_all_matching_the_filter(app: Flask, browser: Any, world: World) -> None:
+    done_ids = add_items(app, world.alpha, world.mia, ["d1", "d2", "d3"], Status.DONE.value)
+    mia = browser("mia")
+    url = "/items/bulk-delete?all=1&status=done"
+    page = mia.get(url)
+    assert "Delete 4 items?" in text_of(page)
+    assert mia.confirm(url).status_code == 303
+    for ident in [*done_ids, world.max_item]:
+        assert live(app, Item, ident) is None
+    assert live(app, Item, world.alpha_item) is not None  # open, not matched
+    assert live(app, Item, world.omega_item) is not None  # not mia's to see
+
+
+def test_all_matching_is_refused_if_the_set_changed(app: Flask, browser: Any, world: World) -> None:
+    mia = browser("mia")
+    url = "/items/bulk-delete?all=1&status=done"
+    page = mia.get(url)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text)
+    assert token
+    late = add_items(app, world.alpha, world.mia, ["late"], Status.DONE.value)
+    response = mia.post(
+        "/items/bulk-delete", {"all": "1", "status": "done", "token": token.group(1)}
+    )
+    assert response.status_code == 409
+    assert "Delete 2 items?" in text_of(response)
+    assert live(app, Item, late[0]) is not None
+    assert live(app, Item, world.max_item) is not None
+
+
+def test_rows_one_may_not_delete_block_the_bulk_delete(
+    app: Flask, browser: Any, world: World
+) -> None:
+    max_ = browser("max")  # a member of Alpha: owns "Fix login", not "Write spec"
+    url = f"/items/bulk-delete?all=1&project={world.alpha}"
+    page = max_.get(url)
+    assert page.status_code == 200
+    assert "You may not delete item “Write spec”." in text_of(page)
+    response = max_.confirm(url)
+    assert response.status_code == 409
+    assert live(app, Item, world.alpha_item) is not None
+    assert live(app, Item, world.max_item) is not None
+
+
+def test_the_cap_is_named(app: Flask, make_app: Any, world: World) -> None:
+    from taskboard_support import Browser
+
+    capped = make_app(TASKBOARD_BULK_CAP=1)
+    mia = Browser(capped)
+    mia.login("mia")
+    response = mia.get(f"/items/bulk-delete?all=1&project={world.alpha}")
+    assert response.status_code == 422
+    assert "one bulk delete takes at most 1" in text_of(response)
+
+
+def test_bad_selections(app: Flask, browser: Any, world: World) -> None:
+    mia = browser("mia")
+    nothing = mia.get("/items/bulk-delete")
+    assert nothing.status_code == 422
+    assert "Tick the items to delete first." in text_of(nothing)
+    bad = mia.get("/items/bulk-delete?ids=1&ids=abc&ids=-3")
+    assert bad.status_code == 422
+    assert "“abc” is not an item id." in text_of(bad)
+    gone = mia.get("/items/bulk-delete?ids=999999")
+    assert gone.status_code == 404
+    assert mia.post("/items/bulk-delete", {"ids": ["abc"]}).status_code == 422
+    assert live(app, Item, world.alpha_item) is not None
+
+
+def test_a_second_submit_finds_nothing_left(app: Flask, browser: Any, world: World) -> None:
+    mia = browser("mia")
+    url = f"/items/bulk-delete?ids={world.max_item}"
+    page = mia.get(url)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text)
+    assert token
+    form = {"ids": [str(world.max_item)], "token": token.group(1)}
+    assert mia.post("/items/bulk-delete", form).status_code == 303
+    again = mia.post("/items/bulk-delete", form)
+    assert again.status_code == 404
+    assert "None of the selected items is still there." in text_of(again)
+
+
+def test_bulk_preview_in_the_dialog(browser: Any, world: World) -> None:
+    page = browser("mia").get(
+        f"/items/bulk-delete?ids={world.max_item}", headers={"HX-Request": "true"}
+    )
+    assert page.status_code == 200
+    assert "<html" not in page.text
+    assert 'action="/items/bulk-delete"' in page.text
+    assert "hx-post" not in page.text  # a bulk delete reloads the page, with its Undo
