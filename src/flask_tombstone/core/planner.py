@@ -111,17 +111,7 @@ def plan_soft(graph: ModelGraph, target: Target) -> Plan:
         ]
         seed = target.criterion if node is target.node else None
         steps.append(Step(node=node, state=node.live(), seed=seed, links=links))
-    checks: list[Check] = []
-    for node in nodes:
-        for edge in node.dependents:
-            child = edge.child
-            if child is None:
-                continue
-            if edge.rule is Rule.RESTRICT:
-                checks.append(Check("restrict", edge, child.live()))
-            elif edge.rule is Rule.CASCADE and child.policy is Policy.PROTECTED:
-                checks.append(Check("protected", edge))
-    return Plan("soft", target, steps, checks)
+    return Plan("soft", target, steps, _checks(nodes))
 
 
 def plan_hard(graph: ModelGraph, target: Target, seeds: dict[Node, Any] | None = None) -> Plan:
@@ -142,6 +132,11 @@ def plan_hard(graph: ModelGraph, target: Target, seeds: dict[Node, Any] | None =
             extra = None if edge.rule is Rule.CASCADE else not_(node.live())
             links.append((edge, extra))
         steps.append(Step(node=node, seed=seeds.get(node), links=links))
+    return Plan("hard", target, steps, _checks(nodes))
+
+
+def _checks(nodes: list[Node]) -> list[Check]:
+    """Live RESTRICT dependents and protected CASCADE dependents of the plan's rows refuse it."""
     checks: list[Check] = []
     for node in nodes:
         for edge in node.dependents:
@@ -152,7 +147,7 @@ def plan_hard(graph: ModelGraph, target: Target, seeds: dict[Node, Any] | None =
                 checks.append(Check("restrict", edge, child.live()))
             elif edge.rule is Rule.CASCADE and child.policy is Policy.PROTECTED:
                 checks.append(Check("protected", edge))
-    return Plan("hard", target, steps, checks)
+    return checks
 
 
 # -- row sets ---------------------------------------------------------------------------------
