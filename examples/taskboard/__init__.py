@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.wrappers import Response
 
-from . import config, errors, security, ui
+from . import api, config, errors, security, ui
 from .extensions import csrf, db, init_limiter, login_manager, migrate, tombstone
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     ui.init_app(app)
     _register_blueprints(app)
+    api.init_app(app)
     init_limiter(app)
 
     from .cli import run_demo_command

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from flask_tombstone.problems import problem
 
 from .access.rows import AlreadyDeleted
+from .api.problems import http_problem, is_api_request
 from .deletion.errors import Refused
 from .deletion.explain import noun
 from .extensions import db
@@ -58,6 +59,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[Any, int, dict[str, str]] | Response:
         if error.code is None or error.code < 400:
             return error.get_response()
+        if is_api_request():
+            return http_problem(error, MESSAGES.get(error.code, error.name))
         body, status, headers = render_error(
             error.code, error.name, [MESSAGES.get(error.code, error.name)]
         )

@@ -24,7 +24,10 @@ JSON_TYPES = ("application/problem+json", "application/json")
 
 
 def wants_json() -> bool:
-    """Whether the client prefers JSON to HTML (errors then come as problem+json)."""
+    """Whether the client prefers JSON to HTML (errors then come as problem+json); the API
+    answers in JSON whatever the client accepts."""
+    if request.path.startswith("/api/"):
+        return True
     best = request.accept_mimetypes.best_match(["text/html", *JSON_TYPES])
     return best in JSON_TYPES
 

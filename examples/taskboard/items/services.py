@@ -158,7 +158,9 @@ def _apply(item: Item, project: Project, data: ItemInput) -> None:
 
 def create(project: Project, owner: User, data: ItemInput) -> Item:
     item = Item(project=project, owner=owner)
-    _apply(item, project, data)
+    # The team and tags load lazily in _apply: not a reason to flush the half-made item.
+    with db.session.no_autoflush:
+        _apply(item, project, data)
     db.session.add(item)
     db.session.flush()
     return item

@@ -2,8 +2,10 @@
 
 from flask_tombstone import Operation
 
+from .api_token import ApiToken
 from .base import Base
 from .comment import Comment
+from .idempotency import IdempotentRequest
 from .item import Item, Status, item_tag
 from .project import Project, project_member
 from .scope import OperationProject
@@ -11,8 +13,10 @@ from .tag import Tag
 from .user import Role, User
 
 __all__ = [
+    "ApiToken",
     "Base",
     "Comment",
+    "IdempotentRequest",
     "Item",
     "Operation",
     "OperationProject",

@@ -39,3 +39,11 @@ class UserFilterForm(FlaskForm):
         choices=choices([("", "Any role"), *((r.value, r.value.capitalize()) for r in Role)]),
         validators=[Optional()],
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=80)])
+
+
+class RevokeTokenForm(FlaskForm):
+    """No fields: the CSRF token is what it checks."""

@@ -9,6 +9,7 @@ from flask_login import logout_user
 from taskboard.access.current import me
 from taskboard.access.decorators import load
 from taskboard.access.permissions import may_delete_user
+from taskboard.auth import tokens
 from taskboard.auth.services import AccountError
 from taskboard.deletion.views import Subject, confirm_delete
 from taskboard.extensions import db, destructive_limit
@@ -17,7 +18,14 @@ from taskboard.typed import login_required
 from taskboard.ui import paginate, redirect_to
 
 from . import services
-from .forms import PasswordForm, ProfileForm, RoleForm, UserFilterForm
+from .forms import (
+    PasswordForm,
+    ProfileForm,
+    RevokeTokenForm,
+    RoleForm,
+    TokenForm,
+    UserFilterForm,
+)
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -37,9 +45,7 @@ def profile() -> ResponseReturnValue:
             db.session.commit()
             flash("Profile saved.", "success")
             return redirect_to(url_for("settings.profile"))
-    return render_template(
-        "settings/profile.html", form=form, password_form=PasswordForm(prefix="pw")
-    ), (422 if form.errors else 200)
+    return _page(form=form, status=422 if form.errors else 200)
 
 
 @bp.post("/password")
@@ -58,9 +64,57 @@ def password() -> ResponseReturnValue:
             db.session.commit()
             flash("Password changed.", "success")
             return redirect_to(url_for("settings.profile"))
+    return _page(password_form=form, status=422)
+
+
+@bp.post("/tokens")
+@login_required
+def create_token() -> ResponseReturnValue:
+    """Issue an API token and show its secret on this response only (never stored, never
+    put in a cookie or a flash)."""
+    form = TokenForm(prefix="token")
+    if form.validate_on_submit():
+        try:
+            issued = tokens.issue(me(), form.name.data or "")
+        except tokens.TokenError as error:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, *error.fields.values()]
+        else:
+            db.session.commit()
+            return _page(secret=issued.secret)
+    return _page(token_form=form, status=422)
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    if not RevokeTokenForm().validate_on_submit():
+        abort(400)
+    if not tokens.revoke(me(), token_id):
+        abort(404)
+    db.session.commit()
+    flash("Token revoked: it no longer works.", "success")
+    return redirect_to(url_for("settings.profile"))
+
+
+def _page(
+    *,
+    form: ProfileForm | None = None,
+    password_form: PasswordForm | None = None,
+    token_form: TokenForm | None = None,
+    secret: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    user = me()
     return render_template(
-        "settings/profile.html", form=ProfileForm(obj=user), password_form=form
-    ), 422
+        "settings/profile.html",
+        form=form or ProfileForm(obj=user),
+        password_form=password_form or PasswordForm(prefix="pw"),
+        token_form=token_form or TokenForm(prefix="token"),
+        revoke_form=RevokeTokenForm(),
+        tokens=db.session.scalars(tokens.tokens_of(user)).all(),
+        secret=secret,
+    ), status
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])

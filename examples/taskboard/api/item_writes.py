@@ -1,0 +1,62 @@
+"""Creating and changing items from API input, through the items' own services."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, NoReturn
+
+from taskboard.access import rows
+from taskboard.items import services
+from taskboard.models import Item, Project, Status
+
+from .auth import caller
+from .problems import abort_problem
+
+FIELDS = {"assignee": "assignee_id", "tags": "tag_ids"}  # {service's field: API field}
+
+
+def create(data: dict[str, Any]) -> Item:
+    user = caller()
+    project = rows.find(Project, data["project_id"], user)
+    if project is None:
+        # An invisible project is invalid input, not a resource of this URL: 422, no leak.
+        invalid({"project_id": ["No such project."]})
+    try:
+        return services.create(project, user, _input(data, services.ItemInput(name="")))
+    except services.ItemError as error:
+        invalid(_fields(error))
+
+
+def update(item: Item, data: dict[str, Any]) -> Item:
+    current = services.ItemInput(
+        name=item.name,
+        description=item.description,
+        status=item.status,
+        assignee_id=item.assignee_id,
+        due=item.due,
+        tag_ids=tuple(tag.id for tag in item.tags),
+    )
+    try:
+        return services.update(item, _input(data, current))
+    except services.ItemError as error:
+        invalid(_fields(error))
+
+
+def _input(data: dict[str, Any], base: services.ItemInput) -> services.ItemInput:
+    changes = {k: v for k, v in data.items() if k != "project_id"}
+    if "tag_ids" in changes:
+        changes["tag_ids"] = tuple(changes["tag_ids"])
+    if changes.get("description") is None:
+        changes.pop("description", None)
+    changes.setdefault("status", base.status or Status.OPEN.value)
+    return replace(base, **changes)
+
+
+def _fields(error: services.ItemError) -> dict[str, list[str]]:
+    return {FIELDS.get(name, name): [message] for name, message in error.fields.items()}
+
+
+def invalid(errors: dict[str, list[str]]) -> NoReturn:
+    abort_problem(
+        422, "Unprocessable Content", "Some of what was sent is not valid.", errors={"json": errors}
+    )
