@@ -13,8 +13,10 @@
   }
 
   // A confirmation page fetched by htmx lands in the dialog: open it.
+  // An error toast must not land behind the modal dialog (which would make it inert).
   document.addEventListener("htmx:afterSwap", function (event) {
     var d = dialog();
+    if (event.detail.target && event.detail.target.id === "toasts") closeDialog();
     if (d && event.detail.target && event.detail.target.id === "dialog-body" && !d.open) {
       d.showModal();
       var first = d.querySelector("textarea, button[type=submit], button");
