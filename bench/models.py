@@ -1,0 +1,72 @@
+"""The benchmark's tables: a flat soft-deletable ``entry`` for deletes by filter, a
+``project -> item -> comment`` tree for the cascade, and ``plain_entry``, the same layout as
+``entry`` on a base the engine does not govern, for the tutorials' per-object loop."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from flask_tombstone.core import SoftDeleteMixin
+from flask_tombstone.core.records import NAMING_CONVENTION
+
+# Autovacuum off on the benchmark's tables: each run vacuums and analyzes explicitly after
+# loading, so that no background vacuum lands inside a timed statement.
+NO_AUTOVACUUM = {"postgresql_with": {"autovacuum_enabled": "false"}}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PlainBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Entry(SoftDeleteMixin, Base):
+    __tablename__ = "entry"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[str] = mapped_column(String(200))
+
+
+class Project(SoftDeleteMixin, Base):
+    __tablename__ = "project"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class Item(SoftDeleteMixin, Base):
+    __tablename__ = "item"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Comment(SoftDeleteMixin, Base):
+    __tablename__ = "comment"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(String(200))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
+
+
+class PlainEntry(PlainBase):
+    """``entry``'s layout, column for column and index for index, without the engine."""
+
+    __tablename__ = "plain_entry"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(), default=None)
+    deleted_by_op: Mapped[int | None] = mapped_column(Integer(), default=None, index=True)

@@ -1,0 +1,284 @@
+"""Reading the samples: the side-by-side table, the targets (PASS/FAIL) and the JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .runner import DatabaseResult, Samples, describe, median
+
+LOOP_AT = 100_000  # the size the per-object loop target is stated at
+MEMORY_SLACK_MB = 50.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The engine's median against another side's: ``engine / floor`` must stay at or under
+    ``limit``, or, for a ``speedup``, ``other / engine`` must reach it."""
+
+    label: str
+    engine: str
+    other: str
+    limit: float
+    speedup: bool = False
+    info: bool = False  # shown, never a target
+
+    def ratio(self, samples: Samples) -> float | None:
+        if self.engine not in samples or self.other not in samples:
+            return None
+        engine = median([s.seconds for s in samples[self.engine]])
+        other = median([s.seconds for s in samples[self.other]])
+        return other / engine if self.speedup else engine / other
+
+    def errors(self, samples: Samples) -> list[str]:
+        found = samples.get(self.engine, []) + samples.get(self.other, [])
+        return sorted({s.error for s in found if s.error})
+
+    def meets(self, ratio: float) -> bool:
+        return ratio >= self.limit if self.speedup else ratio <= self.limit
+
+    @property
+    def target(self) -> str:
+        if self.info:
+            return "(for information)"
+        return f">= {self.limit:g}x faster" if self.speedup else f"<= {self.limit:g}x"
+
+
+BY_FILTER = (
+    Comparison("soft delete by filter", "soft.engine", "soft.floor", 1.3),
+    Comparison("hard delete, no snapshot", "hard.engine", "hard.floor", 1.3),
+    Comparison("hard delete + snapshots", "hard_snapshot.engine", "hard.floor", 3.0),
+    Comparison("tutorial loop / engine soft", "soft.engine", "loop", 30.0, speedup=True),
+    Comparison(
+        "loop, commit per row / engine",
+        "soft.engine",
+        "loop_each",
+        30.0,
+        speedup=True,
+        info=True,
+    ),
+)
+CASCADE = (
+    Comparison("soft cascade", "cascade.engine", "cascade.floor", 1.5),
+    Comparison("restore of the cascade", "restore.engine", "restore.floor", 1.5),
+)
+COUNTED = (
+    ("soft.engine", "soft delete by filter"),
+    ("hard.engine", "hard delete"),
+    ("hard_snapshot.engine", "hard delete + snapshots"),
+)
+COUNTED_TREE = (("cascade.engine", "soft cascade"), ("restore.engine", "restore"))
+
+
+def seconds(value: float) -> str:
+    return f"{value:8.2f} s " if value >= 10 else f"{value * 1000:8.1f} ms"
+
+
+def _cell(comparison: Comparison, samples: Samples) -> str:
+    ratio = comparison.ratio(samples)
+    if ratio is None:
+        return f"{'':>11} {'skipped':>11} {'':>8}"
+    engine = median([s.seconds for s in samples[comparison.engine]])
+    other = median([s.seconds for s in samples[comparison.other]])
+    wrong = " !" if comparison.errors(samples) else ""
+    return f"{seconds(engine)} {seconds(other)} {ratio:7.2f}x{wrong}"
+
+
+def table(results: list[DatabaseResult], sizes: Iterable[int], tree_label: str) -> list[str]:
+    width = 32
+    top = f"{'':<30} {'':>10}  " + "  ".join(f"{r.kind:^{width}}" for r in results)
+    head = f"{'measure':<30} {'N':>10}  " + "  ".join(
+        f"{'engine':>11} {'floor/loop':>11} {'ratio':>8}" for _ in results
+    )
+    lines = [top, head, "-" * (len(head) + 14)]
+    for comparison in BY_FILTER:
+        for n in sizes:
+            points = [r.sizes.get(n, {}) for r in results]
+            if comparison.info and all(comparison.ratio(p) is None for p in points):
+                continue
+            cells = "  ".join(_cell(comparison, p) for p in points)
+            lines.append(f"{comparison.label:<30} {n:>10,}  {cells}  {comparison.target}")
+    for comparison in CASCADE:
+        cells = "  ".join(_cell(comparison, r.cascade) for r in results)
+        lines.append(f"{comparison.label:<30} {tree_label:>10}  {cells}  {comparison.target}")
+    return lines
+
+
+# -- targets ----------------------------------------------------------------------------------
+@dataclass
+class Verdict:
+    name: str
+    passed: bool
+    detail: str
+    figures: dict[str, Any]
+    measured: bool = True
+
+    @property
+    def status(self) -> str:
+        if not self.measured:
+            return "SKIP"
+        return "PASS" if self.passed else "FAIL"
+
+
+Points = dict[str, Samples]  # {label of a size (or of the tree): samples}
+
+
+PointsOf = Callable[[DatabaseResult], Points]
+
+
+def by_size(sizes: list[int]) -> PointsOf:
+    return lambda result: {f"{n:,}": result.sizes[n] for n in sizes if n in result.sizes}
+
+
+def the_tree(result: DatabaseResult) -> Points:
+    return {"tree": result.cascade}
+
+
+def ratio_verdict(
+    name: str, comparison: Comparison, results: list[DatabaseResult], points: PointsOf
+) -> Verdict:
+    """``points(result) -> {label: samples}``: where the comparison is checked."""
+    passed = True
+    parts: list[str] = []
+    figures: dict[str, Any] = {}
+    for result in results:
+        shown: list[str] = []
+        for label, samples in points(result).items():
+            ratio = comparison.ratio(samples)
+            if ratio is None:
+                continue
+            errors = comparison.errors(samples)
+            ok = comparison.meets(ratio) and not errors
+            passed &= ok
+            figures[f"{result.kind}:{label}"] = {"ratio": ratio, "pass": ok, "errors": errors}
+            mark = "" if ok else "(!)"
+            shown.append(f"{ratio:.2f}{mark}" + (f" WRONG RESULT: {errors[0]}" if errors else ""))
+        parts.append(f"{result.kind} " + " ".join(shown))
+    return Verdict(name, passed, " | ".join(parts), figures, measured=bool(figures))
+
+
+def loop_verdict(results: list[DatabaseResult], sizes: list[int], loop_max: int) -> Verdict:
+    measured = [n for n in sizes if n <= loop_max]
+    at = LOOP_AT if LOOP_AT in measured else max(measured, default=0)
+    name = f"4. engine soft delete >= 30x faster than the per-object loop at {at:,} rows"
+    verdict = ratio_verdict(name, BY_FILTER[3], results, by_size([at]))
+    for result in results:  # the loop above loop_max: extrapolated linearly, never run
+        base = result.sizes.get(max(measured, default=0), {})
+        if "loop" not in base:
+            continue
+        loop_at = median([s.seconds for s in base["loop"]])
+        for n in sizes:
+            if n > loop_max and "soft.engine" in result.sizes.get(n, {}):
+                engine = median([s.seconds for s in result.sizes[n]["soft.engine"]])
+                guess = loop_at * n / max(measured)
+                verdict.figures[f"{result.kind}:{n}:extrapolated"] = {
+                    "loop_s": guess,
+                    "ratio": guess / engine,
+                }
+                verdict.detail += f" | {result.kind} {n:,} extrapolated ~{guess / engine:.0f}x"
+    return verdict
+
+
+def memory_verdict(results: list[DatabaseResult]) -> Verdict:
+    passed = True
+    parts: list[str] = []
+    figures: dict[str, Any] = {}
+    for result in results:
+        if len(result.memory) < 2:
+            continue
+        small, large = min(result.memory), max(result.memory)
+        for mode in ("soft", "hard_snapshot"):
+            rss = (
+                result.memory[large][mode]["rss_growth_mb"]
+                - result.memory[small][mode]["rss_growth_mb"]
+            )
+            traced = (
+                result.memory[large][mode]["tracemalloc_peak_mb"]
+                - result.memory[small][mode]["tracemalloc_peak_mb"]
+            )
+            ok = rss <= MEMORY_SLACK_MB and traced <= MEMORY_SLACK_MB
+            passed &= ok
+            figures[f"{result.kind}:{mode}"] = {"rss_mb": rss, "tracemalloc_mb": traced}
+            parts.append(f"{result.kind} {mode} {rss:+.1f} MB RSS, {traced:+.1f} MB traced")
+    sizes = sorted({n for r in results for n in r.memory})
+    span = f"{sizes[-1]:,} vs {sizes[0]:,}" if len(sizes) > 1 else "n/a"
+    name = f"5. peak memory flat in N: {span} rows within {MEMORY_SLACK_MB:g} MB"
+    if not parts:
+        return Verdict(name, False, "not measured", figures, measured=False)
+    return Verdict(name, passed, " | ".join(parts), figures)
+
+
+def statement_counts(result: DatabaseResult) -> dict[str, dict[str, list[int]]]:
+    counts: dict[str, dict[str, list[int]]] = {}
+    for key, _ in COUNTED:
+        counts[key] = {
+            str(n): sorted({s.statements for s in samples[key]})
+            for n, samples in result.sizes.items()
+            if key in samples
+        }
+    for key, _ in COUNTED_TREE:
+        if key in result.cascade:
+            counts[key] = {"tree": sorted({s.statements for s in result.cascade[key]})}
+    return counts
+
+
+def statements_verdict(results: list[DatabaseResult]) -> Verdict:
+    passed = True
+    figures = {r.kind: statement_counts(r) for r in results}
+    for per_kind in figures.values():
+        for key, _ in COUNTED:
+            values = {v for counts in per_kind.get(key, {}).values() for v in counts}
+            passed &= len(values) <= 1
+    return Verdict("6. statements per operation independent of N", passed, "", figures)
+
+
+def statements_table(results: list[DatabaseResult], sizes: list[int]) -> list[str]:
+    lines = [
+        "statements per engine operation (DBAPI cursor executes, incl. SAVEPOINT/RELEASE), "
+        "for N = " + ", ".join(f"{n:,}" for n in sizes)
+    ]
+    for result in results:
+        counts = statement_counts(result)
+        for key, label in COUNTED + COUNTED_TREE:
+            per = counts.get(key, {})
+            shown = " ".join("/".join(map(str, v)) for v in per.values())
+            lines.append(f"  {result.kind:<11} {label:<26} {shown}")
+    return lines
+
+
+def verdicts(results: list[DatabaseResult], sizes: list[int], loop_max: int) -> list[Verdict]:
+    every = by_size(sizes)
+    soft, hard, snapshot, *_ = BY_FILTER
+    cascade, restore = CASCADE
+    return [
+        ratio_verdict("1. soft delete by filter <= 1.3x hand-written UPDATE", soft, results, every),
+        ratio_verdict("2a. soft cascade <= 1.5x per-level UPDATEs", cascade, results, the_tree),
+        ratio_verdict("2b. restore <= 1.5x per-level UPDATEs back", restore, results, the_tree),
+        ratio_verdict("3a. hard delete <= 1.3x raw DELETE", hard, results, every),
+        ratio_verdict("3b. hard delete + snapshots <= 3x raw DELETE", snapshot, results, every),
+        loop_verdict(results, sizes, loop_max),
+        memory_verdict(results),
+        statements_verdict(results),
+    ]
+
+
+def as_json(results: list[DatabaseResult], found: list[Verdict]) -> dict[str, Any]:
+    return {
+        "databases": {
+            r.kind: {
+                "version": r.version,
+                "sizes": {
+                    str(n): {key: describe(s) for key, s in samples.items()}
+                    for n, samples in r.sizes.items()
+                },
+                "cascade": {key: describe(s) for key, s in r.cascade.items()},
+                "memory_mb": {str(n): probe for n, probe in r.memory.items()},
+            }
+            for r in results
+        },
+        "targets": [
+            {"name": v.name, "status": v.status, "detail": v.detail, "figures": v.figures}
+            for v in found
+        ],
+    }

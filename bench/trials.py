@@ -1,0 +1,222 @@
+"""The timed trials. Each loads fresh data (untimed), times one side from the first
+statement to the commit, and checks that the rows ended up exactly as they should; it
+returns its samples by measurement name (``soft.engine``, ``soft.floor``, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, text
+from sqlalchemy.orm import Session
+
+from .data import load_entries, load_tree
+from .databases import Bench, Sample
+from .models import Entry, PlainEntry, Project
+
+Trial = Callable[[], dict[str, Sample]]
+
+NOW = datetime(2025, 1, 1, 12, 0, 0)
+FLOOR_OP = 1  # the operation id the hand-written statements stamp (no operation row)
+
+STAMP = "SET deleted_at = :now, deleted_by_op = :op"
+UNSTAMP = "SET deleted_at = NULL, deleted_by_op = NULL"
+SOFT_FLOOR = f"UPDATE entry {STAMP} WHERE status = 'done' AND deleted_at IS NULL"
+HARD_FLOOR = "DELETE FROM entry WHERE status = 'done'"
+CASCADE_FLOOR = (
+    f"UPDATE project {STAMP} WHERE id = 1 AND deleted_at IS NULL",
+    f"UPDATE item {STAMP} WHERE project_id = 1 AND deleted_at IS NULL",
+    f"UPDATE comment {STAMP} WHERE item_id IN (SELECT id FROM item WHERE project_id = 1) "
+    "AND deleted_at IS NULL",
+)
+RESTORE_FLOOR = tuple(
+    f"UPDATE {table} {UNSTAMP} WHERE deleted_by_op = :op"
+    for table in ("project", "item", "comment")
+)
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The cascade's shape: project 1 (deleted) and its twin (kept), each with ``items``
+    items of ``comments`` comments."""
+
+    items: int = 20_000
+    comments: int = 5
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"Project": 1, "Item": self.items, "Comment": self.items * self.comments}
+
+
+def _expect(sample: Sample, what: str, got: int, want: int) -> None:
+    if got != want and sample.error is None:
+        sample.error = f"{what}: {got} rows, expected {want}"
+
+
+def _run_sql(session: Session, statements: tuple[str, ...]) -> int:
+    changed = 0
+    for sql in statements:
+        result = cast(CursorResult[Any], session.execute(text(sql), {"now": NOW, "op": FLOOR_OP}))
+        changed += result.rowcount
+    session.commit()
+    return changed
+
+
+def _fresh_entries(bench: Bench, table: str, n: int) -> None:
+    bench.reset()
+    load_entries(bench, table, n)
+    bench.settle(table)
+
+
+# -- deletes by filter ----------------------------------------------------------------------
+def soft_engine(bench: Bench, n: int) -> dict[str, Sample]:
+    _fresh_entries(bench, "entry", n)
+    query = select(Entry).where(Entry.status == "done")
+    with bench.session() as session:
+
+        def delete() -> dict[str, int]:
+            op = bench.tombstone.delete(query, session=session)
+            session.commit()
+            return op.counts
+
+        sample, counts = bench.clock(delete)
+    _expect(sample, "Entry stamped", counts.get("Entry", 0), n)
+    _expect(sample, "entry live", bench.scalar(_live("entry")), n)
+    return {"soft.engine": sample}
+
+
+def soft_floor(bench: Bench, n: int) -> dict[str, Sample]:
+    _fresh_entries(bench, "entry", n)
+    with bench.session() as session:
+        sample, changed = bench.clock(lambda: _run_sql(session, (SOFT_FLOOR,)))
+    _expect(sample, "entry stamped", changed, n)
+    return {"soft.floor": sample}
+
+
+def hard_engine(bench: Bench, n: int, *, snapshot: bool) -> dict[str, Sample]:
+    _fresh_entries(bench, "entry", n)
+    query = select(Entry).where(Entry.status == "done")
+    with bench.session() as session:
+
+        def delete() -> dict[str, int]:
+            op = bench.tombstone.delete(query, hard=True, snapshot=snapshot, session=session)
+            session.commit()
+            return op.counts
+
+        sample, counts = bench.clock(delete)
+    _expect(sample, "Entry deleted", counts.get("Entry", 0), n)
+    _expect(sample, "entry left", bench.scalar("SELECT count(*) FROM entry"), n)
+    journal = bench.scalar("SELECT count(*) FROM tombstone_journal")
+    _expect(sample, "journal snapshots", journal, n if snapshot else 0)
+    return {"hard_snapshot.engine" if snapshot else "hard.engine": sample}
+
+
+def hard_floor(bench: Bench, n: int) -> dict[str, Sample]:
+    _fresh_entries(bench, "entry", n)
+    with bench.session() as session:
+        sample, changed = bench.clock(lambda: _run_sql(session, (HARD_FLOOR,)))
+    _expect(sample, "entry deleted", changed, n)
+    return {"hard.floor": sample}
+
+
+def tutorial_loop(bench: Bench, n: int, *, commit_each: bool = False) -> dict[str, Sample]:
+    """The tutorials' delete: load every row, ``session.delete`` each, commit once (the
+    loop's most favourable form), or, with ``commit_each``, commit after every row (what a
+    delete view called once per row does)."""
+    _fresh_entries(bench, "plain_entry", n)
+    with bench.PlainSession() as session:
+        session.connection()
+
+        def delete() -> None:
+            query = select(PlainEntry).where(PlainEntry.status == "done")
+            for row in session.scalars(query).all():
+                session.delete(row)
+                if commit_each:
+                    session.commit()
+            session.commit()
+
+        sample, _ = bench.clock(delete)
+    _expect(sample, "plain_entry left", bench.scalar("SELECT count(*) FROM plain_entry"), n)
+    return {"loop_each" if commit_each else "loop": sample}
+
+
+# -- the cascade and its restore ------------------------------------------------------------
+def _fresh_tree(bench: Bench, tree: Tree) -> None:
+    bench.reset()
+    load_tree(bench, 2, tree.items, tree.comments)
+    bench.settle("project", "item", "comment")
+
+
+def _live(table: str) -> str:
+    return f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL"
+
+
+def _expect_tree(bench: Bench, sample: Sample, tree: Tree, *, deleted: bool) -> None:
+    kept = 0 if deleted else 1
+    for table, name in (("project", "Project"), ("item", "Item"), ("comment", "Comment")):
+        want = tree.counts[name] * (1 + kept)
+        _expect(sample, f"{table} live", bench.scalar(_live(table)), want)
+
+
+def cascade_engine(bench: Bench, tree: Tree) -> dict[str, Sample]:
+    _fresh_tree(bench, tree)
+    with bench.session() as session:
+        project = session.get(Project, 1)
+
+        def delete() -> tuple[int, dict[str, int]]:
+            op = bench.tombstone.delete(project, session=session)
+            session.commit()
+            return op.id, op.counts
+
+        deleted, (op_id, counts) = bench.clock(delete)
+    for name, want in tree.counts.items():
+        _expect(deleted, f"{name} stamped", counts.get(name, 0), want)
+    _expect_tree(bench, deleted, tree, deleted=True)
+    bench.settle()
+    with bench.session() as session:
+
+        def restore() -> dict[str, int]:
+            op = bench.tombstone.restore(op_id, session=session)
+            session.commit()
+            return op.counts
+
+        restored, counts = bench.clock(restore)
+    for name, want in tree.counts.items():
+        _expect(restored, f"{name} restored", counts.get(name, 0), want)
+    _expect_tree(bench, restored, tree, deleted=False)
+    return {"cascade.engine": deleted, "restore.engine": restored}
+
+
+def cascade_floor(bench: Bench, tree: Tree) -> dict[str, Sample]:
+    _fresh_tree(bench, tree)
+    with bench.session() as session:
+        deleted, changed = bench.clock(lambda: _run_sql(session, CASCADE_FLOOR))
+    _expect(deleted, "rows stamped", changed, sum(tree.counts.values()))
+    _expect_tree(bench, deleted, tree, deleted=True)
+    bench.settle()
+    with bench.session() as session:
+        restored, changed = bench.clock(lambda: _run_sql(session, RESTORE_FLOOR))
+    _expect(restored, "rows restored", changed, sum(tree.counts.values()))
+    _expect_tree(bench, restored, tree, deleted=False)
+    return {"cascade.floor": deleted, "restore.floor": restored}
+
+
+def filter_trials(bench: Bench, n: int, *, loop: bool, loop_each: bool) -> list[Trial]:
+    trials: list[Trial] = [
+        lambda: soft_engine(bench, n),
+        lambda: soft_floor(bench, n),
+        lambda: hard_engine(bench, n, snapshot=False),
+        lambda: hard_engine(bench, n, snapshot=True),
+        lambda: hard_floor(bench, n),
+    ]
+    if loop:
+        trials.append(lambda: tutorial_loop(bench, n))
+    if loop_each:
+        trials.append(lambda: tutorial_loop(bench, n, commit_each=True))
+    return trials
+
+
+def cascade_trials(bench: Bench, tree: Tree) -> list[Trial]:
+    return [lambda: cascade_engine(bench, tree), lambda: cascade_floor(bench, tree)]
