@@ -32,7 +32,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--db", default=",".join(KINDS), help="sqlite,postgresql")
     parser.add_argument("--quick", action="store_true", help="small sizes, 2 reps: a smoke run")
     parser.add_argument(
-        "--reps", type=int, help="repetitions (default 15 up to 10k rows, 7 up to 100k, 5 above)"
+        "--reps", type=int, help="repetitions (default 31 up to 10k rows, 11 up to 100k, 5 above)"
     )
     parser.add_argument(
         "--loop-max",

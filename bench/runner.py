@@ -18,7 +18,7 @@ Samples = dict[str, list[Sample]]  # {measurement: one sample per repetition}
 @dataclass(frozen=True)
 class Config:
     sizes: tuple[int, ...]
-    reps: int | None  # None: 15 up to 10k rows, 7 up to 100k, 5 above
+    reps: int | None  # None: 31 up to 10k rows, 11 up to 100k, 5 above
     loop_max: int
     loop_each_max: int
     tree: Tree
@@ -28,8 +28,8 @@ class Config:
         if self.reps is not None:
             return self.reps
         if n <= 10_000:
-            return 15
-        return 7 if n <= 100_000 else 5
+            return 31
+        return 11 if n <= 100_000 else 5
 
 
 @dataclass
