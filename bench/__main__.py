@@ -38,7 +38,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--loop-max",
         type=int,
         default=100_000,
-        help="largest N the per-object loop runs at (above: extrapolated, not run)",
+        help="largest N the per-object loop over the flat table runs at (above: not run)",
     )
     parser.add_argument(
         "--loop-each-max",

@@ -31,16 +31,16 @@ def load_entries(bench: Bench, table: str, matching: int) -> None:
         conn.execute(text(sql))
 
 
-def load_tree(bench: Bench, projects: int, items: int, comments: int) -> None:
-    """``projects`` projects with ``items`` items each, ``comments`` comments per item.
-    Project 1 is the one deleted; the others are the rows that must stay."""
+def load_tree(bench: Bench, projects: int, items: int, comments: int, prefix: str = "") -> None:
+    """``projects`` projects with ``items`` items each, ``comments`` comments per item, in
+    the tables ``{prefix}project``... Project 1 is the one deleted; the others must stay."""
     total_items = projects * items
     statements = [
-        "INSERT INTO project (id, name) SELECT g, 'project ' || g "
+        f"INSERT INTO {prefix}project (id, name) SELECT g, 'project ' || g "
         f"FROM {series(bench.kind, projects)}",
-        "INSERT INTO item (id, name, project_id) "
+        f"INSERT INTO {prefix}item (id, name, project_id) "
         f"SELECT g, 'item ' || g, (g - 1) / {items} + 1 FROM {series(bench.kind, total_items)}",
-        f"INSERT INTO comment (id, body, item_id) SELECT g, '{PAYLOAD}' || g, "
+        f"INSERT INTO {prefix}comment (id, body, item_id) SELECT g, '{PAYLOAD}' || g, "
         f"(g - 1) / {comments} + 1 FROM {series(bench.kind, total_items * comments)}",
     ]
     with bench.engine.begin() as conn:

@@ -1,13 +1,15 @@
 """The benchmark's tables: a flat soft-deletable ``entry`` for deletes by filter, a
 ``project -> item -> comment`` tree for the cascade, and ``plain_entry``, the same layout as
-``entry`` on a base the engine does not govern, for the tutorials' per-object loop."""
+``entry`` on a base the engine does not govern, for the tutorials' per-object loop, and
+``plain_project -> plain_item -> plain_comment``, the tree as a tutorial maps it (relationship
+cascades ``all, delete-orphan``), for the loop over a schema with dependents."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from flask_tombstone.core import SoftDeleteMixin
 from flask_tombstone.core.records import NAMING_CONVENTION
@@ -70,3 +72,28 @@ class PlainEntry(PlainBase):
     payload: Mapped[str] = mapped_column(String(200))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(), default=None)
     deleted_by_op: Mapped[int | None] = mapped_column(Integer(), default=None, index=True)
+
+
+class PlainProject(PlainBase):
+    __tablename__ = "plain_project"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+    items: Mapped[list[PlainItem]] = relationship(cascade="all, delete-orphan")
+
+
+class PlainItem(PlainBase):
+    __tablename__ = "plain_item"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+    project_id: Mapped[int] = mapped_column(ForeignKey("plain_project.id"), index=True)
+    comments: Mapped[list[PlainComment]] = relationship(cascade="all, delete-orphan")
+
+
+class PlainComment(PlainBase):
+    __tablename__ = "plain_comment"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(String(200))
+    item_id: Mapped[int] = mapped_column(ForeignKey("plain_item.id"), index=True)

@@ -49,7 +49,8 @@ BY_FILTER = (
     Comparison("soft delete by filter", "soft.engine", "soft.floor", 1.3),
     Comparison("hard delete, no snapshot", "hard.engine", "hard.floor", 1.3),
     Comparison("hard delete + snapshots", "hard_snapshot.engine", "hard.floor", 3.0),
-    Comparison("tutorial loop / engine soft", "soft.engine", "loop", 30.0, speedup=True),
+    Comparison("tutorial loop / engine soft", "soft.engine", "loop", 30.0, speedup=True, info=True),
+    Comparison("tutorial loop / hand-written", "soft.floor", "loop", 30.0, speedup=True, info=True),
     Comparison(
         "loop, commit per row / engine",
         "soft.engine",
@@ -62,6 +63,7 @@ BY_FILTER = (
 CASCADE = (
     Comparison("soft cascade", "cascade.engine", "cascade.floor", 1.5),
     Comparison("restore of the cascade", "restore.engine", "restore.floor", 1.5),
+    Comparison("tutorial loop / engine cascade", "cascade.engine", "cascade.loop", 30.0, True),
 )
 COUNTED = (
     ("soft.engine", "soft delete by filter"),
@@ -149,7 +151,7 @@ def ratio_verdict(
             if ratio is None:
                 continue
             errors = comparison.errors(samples)
-            ok = comparison.meets(ratio) and not errors
+            ok = (comparison.info or comparison.meets(ratio)) and not errors
             passed &= ok
             figures[f"{result.kind}:{label}"] = {"ratio": ratio, "pass": ok, "errors": errors}
             mark = "" if ok else "(!)"
@@ -159,25 +161,22 @@ def ratio_verdict(
 
 
 def loop_verdict(results: list[DatabaseResult], sizes: list[int], loop_max: int) -> Verdict:
+    """The loop over the tree is the target (the ORM loads each item's comments, as the
+    tutorials' schema makes it); the loop over the flat table is shown beside it, with what
+    the hand-written statement itself achieves against that loop."""
+    loop_on_tree = CASCADE[2]
+    tree = ratio_verdict("", loop_on_tree, results, the_tree)
     measured = [n for n in sizes if n <= loop_max]
     at = LOOP_AT if LOOP_AT in measured else max(measured, default=0)
-    name = f"4. engine soft delete >= 30x faster than the per-object loop at {at:,} rows"
-    verdict = ratio_verdict(name, BY_FILTER[3], results, by_size([at]))
-    for result in results:  # the loop above loop_max: extrapolated linearly, never run
-        base = result.sizes.get(max(measured, default=0), {})
-        if "loop" not in base:
-            continue
-        loop_at = median([s.seconds for s in base["loop"]])
-        for n in sizes:
-            if n > loop_max and "soft.engine" in result.sizes.get(n, {}):
-                engine = median([s.seconds for s in result.sizes[n]["soft.engine"]])
-                guess = loop_at * n / max(measured)
-                verdict.figures[f"{result.kind}:{n}:extrapolated"] = {
-                    "loop_s": guess,
-                    "ratio": guess / engine,
-                }
-                verdict.detail += f" | {result.kind} {n:,} extrapolated ~{guess / engine:.0f}x"
-    return verdict
+    flat = ratio_verdict("", BY_FILTER[3], results, by_size([at]))
+    floor = ratio_verdict("", BY_FILTER[4], results, by_size([at]))
+    name = "4. engine >= 30x faster than the tutorial's per-object loop (the 120k-row cascade)"
+    detail = (
+        f"tree: {tree.detail} || flat table, {at:,} rows (no dependents; for information): "
+        f"engine {flat.detail}; hand-written UPDATE {floor.detail}"
+    )
+    figures = {"tree": tree.figures, "flat": flat.figures, "flat_floor": floor.figures}
+    return Verdict(name, tree.passed, detail, figures, measured=tree.measured)
 
 
 def memory_verdict(results: list[DatabaseResult]) -> Verdict:
@@ -250,7 +249,7 @@ def statements_table(results: list[DatabaseResult], sizes: list[int]) -> list[st
 def verdicts(results: list[DatabaseResult], sizes: list[int], loop_max: int) -> list[Verdict]:
     every = by_size(sizes)
     soft, hard, snapshot, *_ = BY_FILTER
-    cascade, restore = CASCADE
+    cascade, restore, _ = CASCADE
     return [
         ratio_verdict("1. soft delete by filter <= 1.3x hand-written UPDATE", soft, results, every),
         ratio_verdict("2a. soft cascade <= 1.5x per-level UPDATEs", cascade, results, the_tree),

@@ -17,6 +17,7 @@ from .graph import Node
 from .planner import NestedRows, Plan, RowSets, StampedRows, Step
 from .policy import Rule
 from .records import JournalEntry, JournalKind
+from .snapshots import write_snapshots
 from .sql import INTERNAL, json_row
 
 JOURNAL: Table = JournalEntry.__table__  # type: ignore[assignment]
@@ -86,12 +87,12 @@ def remove_hard(
                     effects[edge.name] = effects.get(edge.name, 0) + nulled
             elif edge.rule is Rule.DETACH:
                 linked = edge.column.in_(sets.of(node))
-                _journal_rows(session, op_id, JournalKind.DETACH, edge.table, linked, row_id=None)
+                _journal_detached(session, op_id, edge.table, linked)
                 detached = run(session, delete(edge.table).where(linked))
                 if detached:
                     effects[edge.table.name] = effects.get(edge.table.name, 0) + detached
         if snapshot:
-            _journal_rows(session, op_id, JournalKind.SNAPSHOT, node.table, in_plan, node.pk)
+            write_snapshots(session, op_id, node.table, in_plan)
         if step.self_links:
             # A database-level cascade on the self-reference may remove rows of the set before
             # the statement reaches them (MariaDB goes row by row): count the set first.
@@ -130,14 +131,13 @@ def _journal_links(session: Session, op_id: int, table: Table, column: Any, wher
     run(session, insert(JOURNAL).from_select(columns, source))
 
 
-def _journal_rows(
-    session: Session, op_id: int, kind: str, table: Table, where: Any, row_id: Any
-) -> None:
+def _journal_detached(session: Session, op_id: int, table: Table, where: Any) -> None:
+    """One journal entry per association row removed (they are few, and keyless)."""
     source = select(
         literal(op_id),
-        literal(kind),
+        literal(JournalKind.DETACH),
         literal(table.name),
-        row_id if row_id is not None else null().cast(Integer),
+        null().cast(Integer),
         json_row(session, table),
     ).where(where)
     columns = ["op_id", "kind", "table_name", "row_id", "data"]

@@ -80,6 +80,12 @@ def close_operation(
     }
     if done:
         values.update(status=OperationStatus.DONE, finished_at=utcnow())
+    if session.get_bind().dialect.update_returning:
+        # One round trip: the row comes back with the UPDATE (PostgreSQL, SQLite).
+        statement = update(Operation).where(Operation.id == op_id).values(values)
+        options = INTERNAL | {"synchronize_session": False, "populate_existing": True}
+        result = session.execute(statement.returning(Operation), execution_options=options)
+        return result.scalar_one()
     statement = update(OPERATIONS).where(OPERATIONS.c.id == op_id).values(values)
     session.execute(statement, execution_options=INTERNAL)
     operation = session.get(Operation, op_id, populate_existing=True, execution_options=INTERNAL)

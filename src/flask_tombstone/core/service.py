@@ -3,7 +3,7 @@ seal and verify. The Flask extension subclasses it; nothing here imports Flask."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from .preview import Preview, build_preview
 from .purge import Purger, PurgeReport
 from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
 from .restore import parent_conflicts, parent_operations, restorable_nodes, unique_conflicts
+from .snapshots import read_snapshots
 from .sql import INTERNAL
 from .sync import forget_removed, refresh_restored
 from .targets import resolve, session_of
@@ -473,6 +474,13 @@ class Tombstone:
     def restored_or_purged() -> Any:
         """Criterion on :class:`Operation`: a later restore or purge acted on it."""
         return settled_by(Operation.id, (OperationKind.RESTORE, OperationKind.PURGE))
+
+    def snapshots(
+        self, op_id: int, session: Session | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(table name, row as a dict)`` for every row hard-delete or purge operation
+        ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled."""
+        return read_snapshots(self.session_for(None, session), op_id)
 
     def seal(self, session: Session | None = None) -> int:
         """Seal finished operations into the hash chain; returns how many."""
