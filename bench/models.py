@@ -74,6 +74,20 @@ class PlainEntry(PlainBase):
     deleted_by_op: Mapped[int | None] = mapped_column(Integer(), default=None, index=True)
 
 
+class EntryArchive(PlainBase):
+    """Where the hand-written "copy, then delete" keeps deleted entries: the cheapest
+    snapshot there is (the rows as they are, no serialisation), to set beside the journal's."""
+
+    __tablename__ = "entry_archive"
+    __table_args__ = NO_AUTOVACUUM
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(), default=None)
+    deleted_by_op: Mapped[int | None] = mapped_column(Integer(), default=None)
+
+
 class PlainProject(PlainBase):
     __tablename__ = "plain_project"
     __table_args__ = NO_AUTOVACUUM

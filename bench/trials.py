@@ -25,6 +25,11 @@ STAMP = "SET deleted_at = :now, deleted_by_op = :op"
 UNSTAMP = "SET deleted_at = NULL, deleted_by_op = NULL"
 SOFT_FLOOR = f"UPDATE entry {STAMP} WHERE status = 'done' AND deleted_at IS NULL"
 HARD_FLOOR = "DELETE FROM entry WHERE status = 'done'"
+COPY_FLOOR = (
+    "INSERT INTO entry_archive SELECT id, name, status, payload, deleted_at, deleted_by_op "
+    "FROM entry WHERE status = 'done'",
+    HARD_FLOOR,
+)
 CASCADE_FLOOR = (
     f"UPDATE project {STAMP} WHERE id = 1 AND deleted_at IS NULL",
     f"UPDATE item {STAMP} WHERE project_id = 1 AND deleted_at IS NULL",
@@ -121,6 +126,15 @@ def hard_floor(bench: Bench, n: int) -> dict[str, Sample]:
     return {"hard.floor": sample}
 
 
+def copy_floor(bench: Bench, n: int) -> dict[str, Sample]:
+    """Keep a copy, then delete: the hand-written snapshot, into a table of the same shape."""
+    _fresh_entries(bench, "entry", n)
+    with bench.session() as session:
+        sample, changed = bench.clock(lambda: _run_sql(session, COPY_FLOOR))
+    _expect(sample, "entry copied and deleted", changed, 2 * n)
+    return {"hard_copy.floor": sample}
+
+
 def tutorial_loop(bench: Bench, n: int, *, commit_each: bool = False) -> dict[str, Sample]:
     """The tutorials' delete: load every row, ``session.delete`` each, commit once (the
     loop's most favourable form), or, with ``commit_each``, commit after every row (what a
@@ -213,6 +227,7 @@ def filter_trials(bench: Bench, n: int, *, loop: bool, loop_each: bool) -> list[
         lambda: hard_engine(bench, n, snapshot=False),
         lambda: hard_engine(bench, n, snapshot=True),
         lambda: hard_floor(bench, n),
+        lambda: copy_floor(bench, n),
     ]
     if loop:
         trials.append(lambda: tutorial_loop(bench, n))
