@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -21,6 +21,10 @@ item_tag = Table(
     Column("item_id", ForeignKey("item.id"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id"), primary_key=True),
 )
+
+
+def edit_time() -> datetime:
+    return datetime(2030, 1, 1, 12, 0, 0)
 
 
 class User(SoftDeleteMixin, Base):
@@ -47,6 +51,7 @@ class Item(SoftDeleteMixin, Base):
     name: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20), default="open")
     due: Mapped[date | None] = mapped_column(default=None)
+    edited_at: Mapped[datetime | None] = mapped_column(default=None, onupdate=edit_time)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from flask_tombstone.core import Conflict, NotFound, Operation, Tombstone
@@ -112,3 +112,31 @@ def test_restored_rows_are_visible_again_through_get(
     project = session.get(Project, project_id)
     assert project is not None and project.deleted_at is None
     assert len(project.items) == 3
+
+
+def test_trash_and_restore_leave_onupdate_columns_alone(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    """``onupdate=`` (an ``updated_at``) would fire on the engine's UPDATEs: it must not, or
+    a restore would not give back the rows exactly as they were."""
+    item = world.items[0]
+    item.name = "edited"
+    session.commit()
+    assert item.edited_at is not None
+    session.execute(update(Item).where(Item.id != item.id).values(edited_at=None))
+    session.commit()
+    before = session.execute(
+        select(Item.id, Item.edited_at).order_by(Item.id).execution_options(include_deleted=True)
+    ).all()
+    op = tombstone.delete(world.alpha, session=session)
+    session.commit()
+    trashed = session.execute(
+        select(Item.id, Item.edited_at).order_by(Item.id).execution_options(include_deleted=True)
+    ).all()
+    assert trashed == before
+    tombstone.restore(op.id, session=session)
+    session.commit()
+    after = session.execute(
+        select(Item.id, Item.edited_at).order_by(Item.id).execution_options(include_deleted=True)
+    ).all()
+    assert after == before

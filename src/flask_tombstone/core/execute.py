@@ -37,9 +37,9 @@ def stamp_soft(
     current chunk's.
     """
     counts: dict[str, int] = {}
-    values = {"deleted_at": now, "deleted_by_op": op_id}
     for step in plan.steps:
         table = step.node.table
+        values = kept_as_they_are(table) | {"deleted_at": now, "deleted_by_op": op_id}
         n = run(session, update(table).where(step.where(sets, with_self=False)).values(values))
         if step.self_links:
             # Self-references (replies to comments): one statement a level, until none is left.
@@ -52,14 +52,20 @@ def stamp_soft(
     return counts
 
 
+def kept_as_they_are(table: Table) -> dict[str, Any]:
+    """``SET col = col`` for the columns an UPDATE would otherwise change by itself
+    (``onupdate=`` such as ``updated_at``): trashing and restoring a row is not editing it,
+    and a restore must give back exactly the row that was there."""
+    return {column.name: column for column in table.c if column.onupdate is not None}
+
+
 def unstamp(session: Session, nodes: list[Node], op_ids: list[int], wrap: bool) -> dict[str, int]:
     """Bring back exactly the rows stamped by ``op_ids``."""
     sets = StampedRows(op_ids, wrap=wrap)
     counts: dict[str, int] = {}
     for node in nodes:
-        statement = (
-            update(node.table).where(sets.stamp(node)).values(deleted_at=None, deleted_by_op=None)
-        )
+        values = kept_as_they_are(node.table) | {"deleted_at": None, "deleted_by_op": None}
+        statement = update(node.table).where(sets.stamp(node)).values(values)
         counts[node.name] = run(session, statement)
     return counts
 
