@@ -126,6 +126,24 @@ def test_deleting_twice_says_already_gone(
         tombstone.delete(Item, ids=[987654], session=session)
 
 
+def test_replies_taken_along_do_not_count_as_rows_asked_for(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    """Asked for a top comment and an already-trashed one: the top comment's reply is taken
+    along, which makes two rows, yet one asked-for row was already gone."""
+    top, reply, gone = (comment.id for comment in world.comments[:3])
+    tombstone.delete(Comment, ids=[gone], session=session)
+    session.commit()
+    with pytest.raises(AlreadyGone) as caught:
+        tombstone.delete(Comment, ids=[top, gone], session=session)
+    assert caught.value.ids == (gone,)
+    session.rollback()
+    op = tombstone.delete(Comment, ids=[top], session=session)
+    session.commit()
+    assert op.counts == {"Comment": 2}
+    assert stamps(session, Comment)[reply] == op.id
+
+
 def test_bulk_by_filter_and_by_ids(session: Session, tombstone: Tombstone, world: World) -> None:
     op = tombstone.delete(select(Item).where(Item.status == "done"), session=session)
     session.commit()

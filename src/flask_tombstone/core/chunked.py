@@ -63,7 +63,7 @@ class ChunkedSoftDelete:
             with atomic(session):
                 plan = self._chunk_plan(cursor, high)
                 sets = ChunkRows(plan, op_id, cursor, high, wrap=self.wrap)
-                for name, n in stamp_soft(session, plan, op_id, now, sets).items():
+                for name, n in stamp_soft(session, plan, op_id, now, sets).counts.items():
                     counts[name] = counts.get(name, 0) + n
                 self._save_progress(op_id, high, counts)
             session.commit()

@@ -7,6 +7,7 @@ detaching association rows just before the rows they point at go, journaling bot
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,28 +29,39 @@ def run(session: Session, statement: Any) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def stamp_soft(
-    session: Session, plan: Plan, op_id: int, now: datetime, sets: RowSets
-) -> dict[str, int]:
+@dataclass(frozen=True)
+class Stamped:
+    """Rows stamped per model, and how many of them the target itself asked for (the rest
+    of the target model's count is replies reached through a self-reference)."""
+
+    counts: dict[str, int]
+    roots: int
+
+
+def stamp_soft(session: Session, plan: Plan, op_id: int, now: datetime, sets: RowSets) -> Stamped:
     """Stamp every step's live rows with ``deleted_at`` and ``deleted_by_op``.
 
     ``sets`` finds the parent rows already stamped: all of the operation's, or (chunked) the
     current chunk's.
     """
     counts: dict[str, int] = {}
+    roots = 0
     for step in plan.steps:
         table = step.node.table
         values = kept_as_they_are(table) | {"deleted_at": now, "deleted_by_op": op_id}
         n = run(session, update(table).where(step.where(sets, with_self=False)).values(values))
-        if step.self_links:
-            # Self-references (replies to comments): one statement a level, until none is left.
+        if step is plan.steps[0]:
+            roots = n
+        if step.self_links and n:
+            # Self-references (replies to comments): one statement a level, until none is
+            # left; with no row stamped at this step, no reply can be reached.
             while True:
                 level = run(session, update(table).where(step.where(sets)).values(values))
                 if not level:
                     break
                 n += level
         counts[step.node.name] = n
-    return counts
+    return Stamped(counts, roots)
 
 
 def kept_as_they_are(table: Table) -> dict[str, Any]:

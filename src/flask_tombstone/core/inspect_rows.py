@@ -6,17 +6,18 @@ function serves the executors (stamped rows) and the preview (nested sub-selects
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy import ColumnElement, and_, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from .errors import Blocker, RowRef
 from .graph import Node
-from .planner import Permission, Plan, RowSets
+from .planner import Check, Permission, Plan, RowSets
 from .sql import INTERNAL
 
 BLOCKER_CAP = 50
@@ -36,54 +37,90 @@ def find_blockers(
     actor: Any = None,
     cap: int = BLOCKER_CAP,
 ) -> tuple[list[Blocker], int]:
-    """Every reason the plan cannot run, capped per check, with the total count."""
+    """Every reason the plan cannot run, capped per check, with the total count.
+
+    One statement asks whether any check finds a row at all; only the checks that do are
+    then listed (the usual delete, blocked by nothing, pays one round trip for all checks).
+    """
+    probes = _probes(plan, sets, permission, actor)
+    if not probes:
+        return [], 0
+    found = session.execute(
+        select(*(exists().select_from(node.table).where(where) for _, node, where in probes)),
+        execution_options=INTERNAL,
+    ).one()
     blockers: list[Blocker] = []
     total = 0
+    for (list_rows, node, where), hit in zip(probes, found, strict=True):
+        if hit:
+            rows, listed = list_rows(session, cap)
+            blockers.extend(listed)
+            total += _count_beyond(session, rows, cap, node, where)
+    return blockers, total
+
+
+Lister = Callable[[Session, int], tuple[Sequence[Any], list[Blocker]]]
+
+
+def _probes(
+    plan: Plan, sets: RowSets, permission: Permission | None, actor: Any
+) -> list[tuple[Lister, Node, ColumnElement[bool]]]:
+    """Per check: how to list its blockers, the model it looks at, and its criterion."""
+    probes: list[tuple[Lister, Node, ColumnElement[bool]]] = []
     for check in plan.checks:
-        edge = check.edge
-        child = edge.child
+        child = check.edge.child
         assert child is not None
-        parent = edge.parent
-        target = parent.table.alias("target_row")
-        where: list[ColumnElement[bool]] = [edge.column.in_(sets.of(parent)), sets.outside(child)]
+        clauses = [check.edge.column.in_(sets.of(check.edge.parent)), sets.outside(child)]
         if check.state is not None:
-            where.append(check.state)
-        query = (
-            select(
-                child.pk,
-                child.label_column,
-                target.c[parent.pk.name],
-                target.c[parent.label_column.name],
-            )
-            .join_from(child.table, target, edge.column == target.c[parent.pk.name])
-            .where(*where)
-            .order_by(child.pk)
-            .limit(cap)
-        )
-        rows = session.execute(query, execution_options=INTERNAL).all()
-        for row in rows:
-            blockers.append(
-                Blocker(
-                    reason=check.reason,
-                    row=row_ref(child, row),
-                    via=edge.name,
-                    target=RowRef(model=parent.name, id=int(row[2]), label=str(row[3])),
-                )
-            )
-        total += _count_beyond(session, rows, cap, child, and_(*where))
+            clauses.append(check.state)
+        where = and_(*clauses)
+        probes.append((functools.partial(_list_check, check, where), child, where))
     if permission is not None:
         for node in plan.nodes:
             allowed = permission(actor, node.cls)
-            if allowed is None:
-                continue
-            where = [node.pk.in_(sets.of(node)), not_(allowed)]
-            forbidden = session.execute(
-                select(node.pk, node.label_column).where(*where).order_by(node.pk).limit(cap),
-                execution_options=INTERNAL,
-            ).all()
-            blockers.extend(Blocker(reason="forbidden", row=row_ref(node, r)) for r in forbidden)
-            total += _count_beyond(session, forbidden, cap, node, and_(*where))
-    return blockers, total
+            if allowed is not None:
+                where = and_(node.pk.in_(sets.of(node)), not_(allowed))
+                probes.append((functools.partial(_list_forbidden, node, where), node, where))
+    return probes
+
+
+def _list_check(
+    check: Check, where: ColumnElement[bool], session: Session, cap: int
+) -> tuple[Sequence[Any], list[Blocker]]:
+    edge, parent, child = check.edge, check.edge.parent, check.edge.child
+    assert child is not None
+    target = parent.table.alias("target_row")
+    query = (
+        select(
+            child.pk,
+            child.label_column,
+            target.c[parent.pk.name],
+            target.c[parent.label_column.name],
+        )
+        .join_from(child.table, target, edge.column == target.c[parent.pk.name])
+        .where(where)
+        .order_by(child.pk)
+        .limit(cap)
+    )
+    rows = session.execute(query, execution_options=INTERNAL).all()
+    listed = [
+        Blocker(
+            reason=check.reason,
+            row=row_ref(child, row),
+            via=edge.name,
+            target=RowRef(model=parent.name, id=int(row[2]), label=str(row[3])),
+        )
+        for row in rows
+    ]
+    return rows, listed
+
+
+def _list_forbidden(
+    node: Node, where: ColumnElement[bool], session: Session, cap: int
+) -> tuple[Sequence[Any], list[Blocker]]:
+    query = select(node.pk, node.label_column).where(where).order_by(node.pk).limit(cap)
+    rows = session.execute(query, execution_options=INTERNAL).all()
+    return rows, [Blocker(reason="forbidden", row=row_ref(node, r)) for r in rows]
 
 
 def _count_beyond(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, exists, insert, select, update
@@ -47,6 +48,7 @@ def open_operation(
     root_model: str,
     target: dict[str, Any],
     ref_op: int | None = None,
+    created_at: datetime | None = None,
 ) -> int:
     values = {
         "kind": kind,
@@ -60,7 +62,7 @@ def open_operation(
         "effects": {},
         "context": request.context,
         "ref_op": ref_op,
-        "created_at": utcnow(),
+        "created_at": created_at or utcnow(),
     }
     result = session.execute(insert(OPERATIONS).values(values), execution_options=INTERNAL)
     return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]

@@ -233,21 +233,23 @@ class Tombstone:
         missing_ok: bool,
     ) -> Operation:
         target = plan.target
+        now = utcnow()  # the operation's time is its rows' deleted_at
         op_id = open_operation(
             session,
             request,
             kind=OperationKind.DELETE,
             root_model=target.node.name,
             target=target.description,
+            created_at=now,
         )
         wrap = self._wrap(session)
         sets = StampedRows([op_id], wrap=wrap)
-        counts = stamp_soft(session, plan, op_id, utcnow(), sets)
-        self._check_found(session, target, counts.get(target.node.name, 0), missing_ok, op_id)
+        stamped = stamp_soft(session, plan, op_id, now, sets)
+        self._check_found(session, target, stamped.roots, missing_ok, op_id)
         self._check_blockers(session, plan, sets, request)
         if expect is not None:
             self._check_token(session, plan, sets, expect)
-        return close_operation(session, op_id, counts)
+        return close_operation(session, op_id, stamped.counts)
 
     def _hard_delete(
         self,

@@ -42,12 +42,9 @@ def forget_removed(session: Session, plan: Plan, op: Operation) -> None:
         if not held:
             continue
         if plan.mode == "soft":
-            query = select(node.pk, node.col("deleted_at")).where(
-                node.pk.in_(list(held)), node.col("deleted_by_op") == op.id
-            )
-            for pk, deleted_at in session.execute(query, execution_options=INTERNAL):
+            for pk in _stamped(session, plan, op, node, held):
                 obj = held[pk]
-                set_committed_value(obj, "deleted_at", deleted_at)
+                set_committed_value(obj, "deleted_at", op.created_at)
                 set_committed_value(obj, "deleted_by_op", op.id)
                 if obj in session:
                     session.expunge(obj)
@@ -57,6 +54,22 @@ def forget_removed(session: Session, plan: Plan, op: Operation) -> None:
             for pk, obj in held.items():
                 if pk not in remaining and obj in session:
                     session.expunge(obj)
+
+
+def _stamped(session: Session, plan: Plan, op: Operation, node: Node, held: dict[Any, Any]) -> Any:
+    """The held keys the operation stamped. When it stamped every id it was asked for and
+    holds nothing else of the model, that is known without asking the database."""
+    target = plan.target
+    if (
+        node is target.node
+        and not any(step.self_links for step in plan.steps if step.node is node)
+        and target.ids is not None
+        and op.counts.get(node.name) == len(target.ids)
+        and set(held) <= set(target.ids)
+    ):
+        return list(held)
+    query = select(node.pk).where(node.pk.in_(list(held)), node.col("deleted_by_op") == op.id)
+    return session.scalars(query, execution_options=INTERNAL).all()
 
 
 def refresh_restored(session: Session, nodes: list[Node]) -> None:
