@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test lint format bench browser clean
+.PHONY: install run test lint format bench bench-http browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# HTTP throughput under gunicorn on PostgreSQL (127.0.0.1:5432, or TOMBSTONE_BENCH_POSTGRES).
+bench-http: $(STAMP)
+	$(BIN)/python -m bench.http $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,22 +12,20 @@ from __future__ import annotations
 import json
 import os
 import resource
-import subprocess
 import sys
 import threading
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import select
 
+from .child import run_json
 from .data import load_entries
 from .databases import Bench
 from .models import Entry
 
 MB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
-ROOT = Path(__file__).resolve().parent.parent
 MODES = ("soft", "hard_snapshot")
 
 
@@ -116,16 +114,7 @@ def main(argv: list[str]) -> None:
 
 def probe(kind: str, url: str, size: int) -> dict[str, dict[str, float]]:
     """Run :func:`main` in a fresh interpreter and return its report."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.memory", kind, url, str(size)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"memory probe failed ({kind}, {size}):\n{done.stderr[-2000:]}")
-    report: dict[str, dict[str, float]] = json.loads(done.stdout.strip().splitlines()[-1])
+    report: dict[str, dict[str, float]] = run_json("bench.memory", kind, url, str(size))
     return report
 
 

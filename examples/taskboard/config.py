@@ -22,6 +22,18 @@ DEFAULTS: dict[str, Any] = {
     # Flask-Limiter limits: login/register attempts per client, destructive POSTs per user.
     "TASKBOARD_LOGIN_LIMIT": "10 per minute",
     "TASKBOARD_DESTRUCTIVE_LIMIT": "60 per minute",
+    # JSON API limits per token holder: GET requests, other requests, and deleted rows (a
+    # DELETE is one row, a bulk delete one per row it deletes; keep it above TASKBOARD_BULK_CAP).
+    "TASKBOARD_API_READ_LIMIT": "300 per minute",
+    "TASKBOARD_API_WRITE_LIMIT": "60 per minute",
+    "TASKBOARD_API_DELETE_ROWS_LIMIT": "10000 per hour",
+    # Where the API keeps Idempotency-Key answers: empty for the database, or redis://...
+    "TASKBOARD_IDEMPOTENCY_STORE_URI": "",
+    # How long an answer is replayed (a duration: 30m, 24h, 7d), how long a claim whose request
+    # never finished (a crashed worker) blocks its key, and the Redis key prefix.
+    "TASKBOARD_IDEMPOTENCY_TTL": "24h",
+    "TASKBOARD_IDEMPOTENCY_RUNNING_TIMEOUT": "5m",
+    "TASKBOARD_IDEMPOTENCY_KEY_PREFIX": "taskboard:idempotency",
     # werkzeug.security method for new password hashes.
     "TASKBOARD_PASSWORD_METHOD": "scrypt",
     # Whether anyone may create an account (the first account becomes an admin).

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, flash, render_template, url_for
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -14,6 +15,7 @@ from werkzeug.wrappers import Response
 from flask_tombstone.problems import problem
 
 from .access.rows import AlreadyDeleted
+from .api import ratelimit
 from .api.problems import http_problem, is_api_request
 from .deletion.errors import Refused
 from .deletion.explain import noun
@@ -60,6 +62,8 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error.get_response()
         if is_api_request():
+            if isinstance(error, RateLimitExceeded):
+                return ratelimit.exceeded(error)  # with Retry-After, headers enabled or not
             return http_problem(error, MESSAGES.get(error.code, error.name))
         body, status, headers = render_error(
             error.code, error.name, [MESSAGES.get(error.code, error.name)]

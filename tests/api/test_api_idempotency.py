@@ -1,24 +1,55 @@
-"""``Idempotency-Key`` on bulk delete: a retry gets the same answer, never a second delete."""
+"""``Idempotency-Key`` on bulk delete: a retry gets the same answer, never a second delete; the
+same contract whether the keys live in the database or in Redis."""
 
 from __future__ import annotations
 
+import contextlib
+import time
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
+from redis_support import REDIS_URL, redis_prefix
 from taskboard_support import World
 from test_api_contract import assert_problem
+from werkzeug.wrappers import Response
 
+from taskboard.api.idempotency import fingerprint, idempotent
+from taskboard.api.idempotency_stores import DatabaseStore, RedisStore, store
 from taskboard.extensions import db
-from taskboard.models import IdempotentRequest, Operation
+from taskboard.models import Operation, User
+
+__all__ = ["redis_prefix"]  # a fixture, imported to register it
 
 pytestmark = pytest.mark.servers
 URL = "/api/items/bulk-delete"
+STORES = {"database": DatabaseStore, "redis": RedisStore}
+
+
+@pytest.fixture(params=list(STORES))
+def app(request: pytest.FixtureRequest, make_app: Any) -> Flask:
+    """The app, its idempotency keys in the database or in Redis (a prefix of the test's own)."""
+    config: dict[str, Any] = {}
+    if request.param == "redis":
+        config = {
+            "TASKBOARD_IDEMPOTENCY_STORE_URI": REDIS_URL,
+            "TASKBOARD_IDEMPOTENCY_KEY_PREFIX": request.getfixturevalue("redis_prefix"),
+        }
+    made: Flask = make_app(**config)
+    with made.app_context():
+        assert isinstance(store(), STORES[request.param])
+    return made
 
 
 def deletes(app: Flask) -> int:
     with app.app_context():
         return db.session.query(Operation).filter_by(kind="delete").count()
+
+
+def claim(app: Flask, user_id: int, key: str, body: dict[str, Any]) -> None:
+    """Claim ``key`` as a request with ``body`` would, and leave it running."""
+    with app.test_request_context(URL, method="POST"):
+        assert store().claim(user_id, key, fingerprint(body))
 
 
 def test_same_key_same_body_replays_the_answer(app: Flask, api: Any, world: World) -> None:
@@ -49,16 +80,9 @@ def test_refusals_are_replayed_too(api: Any, world: World) -> None:
 
 
 def test_a_key_still_running_is_409(app: Flask, api: Any, world: World) -> None:
-    mia = api("mia")
     body = {"ids": [world.max_item]}
-    from taskboard.api.idempotency import fingerprint
-
-    with app.test_request_context(URL, method="POST"):
-        print_ = fingerprint(body)
-    with app.app_context():
-        db.session.add(IdempotentRequest(user_id=world.mia, key="k-4", fingerprint=print_))
-        db.session.commit()
-    assert_problem(mia.open("POST", URL, json=body, headers={"Idempotency-Key": "k-4"}), 409)
+    claim(app, world.mia, "k-4", body)
+    assert_problem(api("mia").open("POST", URL, json=body, headers={"Idempotency-Key": "k-4"}), 409)
     assert deletes(app) == 0
 
 
@@ -69,3 +93,51 @@ def test_keys_are_per_user(app: Flask, api: Any, world: World) -> None:
     other = api("otto").open("POST", URL, json={"ids": [world.omega_item]}, headers=headers)
     assert other.status_code == 200
     assert deletes(app) == 2
+
+
+def test_a_key_over_200_characters_is_400(api: Any, world: World) -> None:
+    response = api("mia").open(
+        "POST", URL, json={"ids": [world.max_item]}, headers={"Idempotency-Key": "k" * 201}
+    )
+    assert_problem(response, 400)
+
+
+def failing(app: Flask, user_id: int, key: str, work: Any) -> None:
+    """Run ``work`` under ``key`` as ``user_id``'s request would, letting what it raises go."""
+    with app.test_request_context(URL, method="POST", headers={"Idempotency-Key": key}):
+        g.api_user = db.session.get(User, user_id)
+        with contextlib.suppress(RuntimeError):
+            idempotent({"ids": [1]}, work)
+
+
+def kept(app: Flask, user_id: int, key: str) -> Any:
+    with app.app_context():
+        return store().replay(user_id, key)
+
+
+def test_server_errors_and_crashes_are_not_kept(app: Flask, world: World) -> None:
+    failing(app, world.mia, "k-5xx", lambda: Response("down", status=503))
+    assert kept(app, world.mia, "k-5xx") is None
+
+    def crash() -> Response:
+        raise RuntimeError("the work blew up")
+
+    failing(app, world.mia, "k-crash", crash)
+    assert kept(app, world.mia, "k-crash") is None
+    failing(app, world.mia, "k-ok", lambda: Response("{}", status=201))
+    assert kept(app, world.mia, "k-ok").status == 201
+
+
+def test_answers_and_abandoned_claims_expire(app: Flask, api: Any, world: World) -> None:
+    app.config["TASKBOARD_IDEMPOTENCY_TTL"] = "1s"
+    app.config["TASKBOARD_IDEMPOTENCY_RUNNING_TIMEOUT"] = "1s"
+    app.extensions.pop("taskboard.idempotency")  # made again from the shorter lifetimes
+    mia = api("mia")
+    claim(app, world.mia, "abandoned", {"ids": [world.alpha_item]})
+    done = {"Idempotency-Key": "done"}
+    assert mia.open("POST", URL, json={"ids": [world.max_item]}, headers=done).status_code == 200
+    time.sleep(2.1)  # the database keeps whole seconds
+    again = {"Idempotency-Key": "abandoned"}
+    assert mia.open("POST", URL, json={"ids": [world.alpha_item]}, headers=again).status_code == 200
+    other = mia.open("POST", URL, json={"ids": [world.alpha_item]}, headers=done)
+    assert other.status_code == 404  # run again (the item is gone), not refused as reused

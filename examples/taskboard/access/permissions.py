@@ -12,11 +12,15 @@ deleting other people's items in a project they do not own is refused, row by ro
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from taskboard.models import Comment, Item, Project, Role, Tag, User, project_member
+
+ROLES = "taskboard_roles"  # flask.g: {account id: role}, for this request
 
 
 def _owned_projects(user_id: int) -> Select[int]:
@@ -57,7 +61,10 @@ def may_delete_user(user: User, target: User) -> bool:
     return user.is_admin or user.id == target.id
 
 
+@lru_cache(maxsize=1024)
 def _deletable(user_id: int, model: type) -> ColumnElement[bool] | None:
+    """Built once per (account, model): SQL expressions are immutable and reusable, and the
+    engine asks for them on every delete, once per model it reaches."""
     owned = _owned_projects(user_id)
     if model is Project:
         return Project.owner_id == user_id
@@ -96,13 +103,35 @@ def _principal(actor: Any) -> tuple[int, str] | None:
             user_id = int(actor.removeprefix("user:"))
         except ValueError:
             return (0, Role.MEMBER.value)
-        from taskboard.extensions import db
-
-        # A column select, not an entity load: the actor may be deleting their own account,
-        # and is then already stamped when the engine checks this.
-        role = db.session.execute(
-            select(User.role).where(User.id == user_id),
-            execution_options={"include_deleted": True},
-        ).scalar_one_or_none()
-        return (user_id, role or Role.MEMBER.value)
+        return (user_id, _role_of(user_id) or Role.MEMBER.value)
     return None
+
+
+def remember_role(user: User) -> None:
+    """Note the role of the request's authenticated ``user`` (just loaded): the engine calls
+    the hook once per model an operation reaches, and it then needs no query for them."""
+    if has_request_context():
+        _known_roles()[user.id] = user.role
+
+
+def _known_roles() -> dict[int, str]:
+    roles: dict[int, str] = g.setdefault(ROLES, {})
+    return roles
+
+
+def _role_of(user_id: int) -> str | None:
+    """The role of account ``user_id``: as noted for this request, else read (once)."""
+    known = _known_roles() if has_request_context() else {}
+    if user_id in known:
+        return known[user_id]
+    from taskboard.extensions import db
+
+    # A column select, not an entity load: the actor may be deleting their own account,
+    # and is then already stamped when the engine checks this.
+    role = db.session.execute(
+        select(User.role).where(User.id == user_id),
+        execution_options={"include_deleted": True},
+    ).scalar_one_or_none()
+    if role is not None and has_request_context():
+        known[user_id] = role
+    return role

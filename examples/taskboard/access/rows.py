@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, select, true
+from sqlalchemy.sql.base import ExecutableOption
 from werkzeug.exceptions import NotFound
 
 from taskboard.extensions import db
@@ -66,14 +67,16 @@ def scoped(model: type[M], user: User) -> Select[M]:
     return select(model).where(scope(model, user))
 
 
-def find(model: type[M], ident: int, user: User) -> M | None:
-    """The live row ``ident`` of ``model`` if ``user`` may see it."""
-    return db.session.scalars(scoped(model, user).where(model.id == ident)).first()
+def find(model: type[M], ident: int, user: User, *options: ExecutableOption) -> M | None:
+    """The live row ``ident`` of ``model`` if ``user`` may see it; ``options`` (such as
+    ``joinedload(Item.project)``) load what the caller needs next in the same statement."""
+    query = scoped(model, user).where(model.id == ident).options(*options)
+    return db.session.scalars(query).first()
 
 
-def get_or_404(model: type[M], ident: int, user: User) -> M:
+def get_or_404(model: type[M], ident: int, user: User, *options: ExecutableOption) -> M:
     """The live row, or 404 (unknown, out of scope) / :class:`AlreadyDeleted` (in the trash)."""
-    row = find(model, ident, user)
+    row = find(model, ident, user, *options)
     if row is not None:
         return row
     trashed = find_trashed(model, ident, user)

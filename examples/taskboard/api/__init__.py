@@ -17,6 +17,7 @@ from flask_tombstone.problems import PROBLEM_JSON
 from taskboard.extensions import csrf
 from taskboard.security import MAX_ID, IdConverter
 
+from .openapi_headers import HeadersPlugin
 from .schemas import ProblemSchema
 
 API_CONFIG: dict[str, Any] = {
@@ -65,19 +66,26 @@ def init_app(app: Flask) -> ProblemApi:
         spec_kwargs={
             "info": {"description": "Taskboard's resources, and deletion done safely."},
             "servers": [{"url": "/"}],
+            # If-Match, Prefer, Idempotency-Key and 429 on every operation that has them.
+            "extra_plugins": [HeadersPlugin()],
         },
     )
     api.register_converter(IdConverter, _id_schema)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "A personal API token"}
     )
+    from . import idempotency_stores, ratelimit
     from .comments import blp as comments
     from .docs import bp as docs
     from .items import blp as items
+    from .operations import blp as operations
     from .projects import blp as projects
     from .tags import blp as tags
+    from .trash import blp as trash
 
-    for blueprint in (projects, items, comments, tags):
+    app.extensions[idempotency_stores.EXTENSION] = idempotency_stores.store_for(app)
+    for blueprint in (projects, items, comments, tags, trash, operations):
+        ratelimit.protect(blueprint)  # after the blueprint's authentication: per caller
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.register_blueprint(docs)

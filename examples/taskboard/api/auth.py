@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import g
 from flask import request as flask_request
 
+from taskboard.access.permissions import remember_role
 from taskboard.auth import tokens
 from taskboard.models import User
 
@@ -26,6 +27,7 @@ def authenticate() -> None:
             headers=CHALLENGE,
         )
     g.api_user = user
+    remember_role(user)
 
 
 def caller() -> User:

@@ -1,26 +1,52 @@
-"""``POST /api/items/bulk-delete``: ticked ids, or every item matching an allow-listed
-filter, deleted as one atomic operation through the same selection as the HTML bulk delete."""
+"""``POST /api/<things>/bulk-delete``, for every resource: ticked ids, or every row matching
+an allow-listed filter, deleted as one atomic operation.
+
+A resource brings its model and ``matching(user, filter)``: the rows the user may see that
+match the filter (the scoped loader, narrowed; ``{}`` narrows nothing). Ids are taken from
+that same query, so nobody bulk deletes a row they could not see.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import Select
 from werkzeug.wrappers import Response
 
+from taskboard.deletion.bulk import measure
 from taskboard.deletion.errors import Refused
-from taskboard.items import bulk, services
+from taskboard.items import services as items
+from taskboard.models import Item, User
 
 from . import deleting
 from .auth import caller
 from .problems import abort_problem
+from .ratelimit import charge_rows
 
 
-def selection(body: dict[str, Any]) -> bulk.Selection:
+@dataclass(frozen=True)
+class BulkDelete:
+    model: type[Any]
+    matching: Callable[[User, dict[str, Any]], Select[Any]]
+
+    @property
+    def noun(self) -> str:
+        return f"{self.model.__name__.lower()}s"
+
+
+ITEMS = BulkDelete(Item, lambda user, wanted: items.matching(user, items.ItemFilter(**wanted)))
+
+
+def selected(spec: BulkDelete, body: dict[str, Any]) -> tuple[Select[Any], int | None]:
+    """The query of what ``body`` selects, and how many ids it names (``None``: a filter)."""
     if "ids" in body and "filter" in body:
         abort_problem(400, "Bad Request", "Send ids or a filter, not both.")
     if "ids" in body:
-        return bulk.Selection(ids=tuple(dict.fromkeys(body["ids"])))
+        ids = tuple(dict.fromkeys(body["ids"]))
+        return spec.matching(caller(), {}).where(spec.model.id.in_(ids)), len(ids)
     wanted = body.get("filter") or {}
     if not wanted:
         abort_problem(
@@ -35,32 +61,39 @@ def selection(body: dict[str, Any]) -> bulk.Selection:
             "A filter needs expected_count.",
             errors={"json": {"expected_count": ["Required with a filter."]}},
         )
-    return bulk.Selection(every=True, wanted=services.ItemFilter(**wanted))
+    return spec.matching(caller(), wanted), None
 
 
-def delete_items(body: dict[str, Any]) -> Response:
-    chosen = selection(body)
+def delete(spec: BulkDelete, body: dict[str, Any]) -> Response:
+    """Delete what ``body`` selects, all or nothing, and answer with the operation."""
+    query, asked = selected(spec, body)
     cap = int(current_app.config["TASKBOARD_BULK_CAP"])
     try:
-        target = bulk.target(caller(), chosen, cap)
+        target = measure(query, cap, noun=spec.noun, asked=asked)
     except Refused as refused:
         if refused.code == "cap":
             abort_problem(
                 400, "Over the cap", f"One bulk delete takes at most {cap} rows.", cap=cap
             )
-        if refused.code == "not_found":
-            abort_problem(404, "Not Found", "None of these items is here.")
-        raise
-    if chosen.ids and target.count != len(chosen.ids):
+        abort_problem(404, "Not Found", f"None of these {spec.noun} is here.")
+    if asked is not None and target.count != asked:
         # All or nothing, and no telling which ids exist for someone else.
-        abort_problem(404, "Not Found", "Some of these items are not here (or not yours to see).")
+        abort_problem(
+            404, "Not Found", f"Some of these {spec.noun} are not here (or not yours to see)."
+        )
     expected = body.get("expected_count")
-    if chosen.every and expected != target.count:
+    if asked is None and expected != target.count:
         abort_problem(
             409,
             "Count mismatch",
-            f"The filter matches {target.count} items, not {expected}.",
+            f"The filter matches {target.count} {spec.noun}, not {expected}.",
             count=target.count,
             expected_count=expected,
         )
+    charge_rows(target.count)  # the deletion budget, before anything is written
     return deleting.delete_target(target.query, body.get("confirm_token", ""), bulk=True)
+
+
+def delete_items(body: dict[str, Any]) -> Response:
+    """``POST /api/items/bulk-delete``."""
+    return delete(ITEMS, body)

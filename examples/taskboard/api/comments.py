@@ -1,32 +1,58 @@
-"""``/api/comments``: list, read, delete, deletion-preview."""
+"""``/api/comments``: list, create, read, change, delete, deletion-preview, bulk delete.
+
+Anyone who sees an item comments on it; a comment's author (or an admin) edits it; the author
+or the project's owner deletes it.
+"""
 
 from __future__ import annotations
 
-# mypy: disable-error-code="untyped-decorator"
 from typing import Any
 
-from taskboard.access.permissions import may_delete_comment
-from taskboard.access.rows import scoped
-from taskboard.models import Comment
+from sqlalchemy import Select
 
-from .auth import caller
-from .paging import paged
-from .resources import SECURITY, add_row_routes, blueprint
-from .schemas import CommentListArgs, CommentSchema, page_of
+from taskboard.access import rows
+from taskboard.access.permissions import may_delete_comment, may_edit_comment
+from taskboard.comments import services
+from taskboard.comments.forms import CommentForm
+from taskboard.models import Comment, Item, User
+
+from .resource_schemas import CommentCreateSchema, CommentFilterSchema, CommentInputSchema
+from .resources import Resource, add_routes, blueprint, narrowed
+from .schemas import CommentSchema
+from .writes import checked, parent
 
 blp = blueprint("comments", "Comments on items")
 
 
-@blp.route("")
-@blp.doc(security=SECURITY)
-@blp.arguments(CommentListArgs, location="query")
-@blp.response(200, page_of(CommentSchema))
-def comments(args: dict[str, Any]) -> dict[str, Any]:
-    """The comments on items the caller can see, oldest first."""
-    query = scoped(Comment, caller())
-    if "item_id" in args:
-        query = query.where(Comment.item_id == args["item_id"])
-    return paged(query.order_by(Comment.id), args)
+def matching(user: User, wanted: dict[str, Any]) -> Select[Comment]:
+    equal = {"item_id": Comment.item_id, "author_id": Comment.author_id}
+    return narrowed(rows.scoped(Comment, user), wanted, equal, {"q": Comment.body})
 
 
-add_row_routes(blp, Comment, CommentSchema, may_delete_comment)
+def create(user: User, data: dict[str, Any]) -> Comment:
+    return services.add(
+        parent(Item, data, "item_id"), user, checked(CommentForm, "body", data["body"])
+    )
+
+
+def update(comment: Comment, data: dict[str, Any]) -> Comment:
+    body = checked(CommentForm, "body", data.get("body", comment.body))
+    return services.edit(comment, body)
+
+
+add_routes(
+    blp,
+    Resource(
+        model=Comment,
+        schema=CommentSchema,
+        filter_schema=CommentFilterSchema,
+        matching=matching,
+        order=(Comment.id,),
+        create_schema=CommentCreateSchema,
+        update_schema=CommentInputSchema,
+        create=create,
+        update=update,
+        may_edit=may_edit_comment,
+        may_delete=may_delete_comment,
+    ),
+)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask import current_app, jsonify, request, url_for
 from werkzeug.wrappers import Response
 
-from flask_tombstone import Operation, TombstoneError
+from flask_tombstone import Operation
 from flask_tombstone.cli import parse_duration
 from taskboard.deletion import services
 from taskboard.deletion.errors import Refused
@@ -19,6 +20,7 @@ from taskboard.extensions import db
 
 from .auth import caller
 from .problems import abort_problem
+from .refusals import abort_refused
 from .schemas import OperationSchema
 
 
@@ -28,15 +30,21 @@ def etag_of(representation: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def check_if_match(current: str) -> None:
-    """412 when ``If-Match`` names another version; 428 when it is required and absent."""
+def check_if_match(current: str | Callable[[], str]) -> None:
+    """412 when ``If-Match`` names another version; 428 when it is required and absent.
+
+    ``current`` is the row's ETag, or a function computing it: then it is computed only when
+    ``If-Match`` was sent (a DELETE without one does not serialise the row).
+    """
     if "If-Match" not in request.headers:
         if current_app.config["TASKBOARD_API_REQUIRE_IF_MATCH"]:
             abort_problem(
                 428, "Precondition Required", "Send If-Match with the ETag from your last GET."
             )
         return
-    if not request.if_match.contains(current) and not request.if_match.star_tag:
+    if request.if_match.star_tag:
+        return
+    if not request.if_match.contains(current() if callable(current) else current):
         abort_problem(
             412,
             "Precondition Failed",
@@ -44,9 +52,17 @@ def check_if_match(current: str) -> None:
         )
 
 
-def delete_row(row: Any, representation: dict[str, Any], confirm_token: str) -> Response:
-    """Delete ``row`` for the caller: 204, or 200 with the operation when asked for."""
-    check_if_match(etag_of(representation))
+Representation = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+def delete_row(row: Any, representation: Representation, confirm_token: str) -> Response:
+    """Delete ``row`` for the caller: 204, or 200 with the operation when asked for.
+    ``representation`` may be a function: the row is serialised only to check ``If-Match``."""
+
+    def current() -> str:
+        return etag_of(representation() if callable(representation) else representation)
+
+    check_if_match(current)
     return delete_target(row, confirm_token)
 
 
@@ -59,16 +75,7 @@ def delete_target(target: Any, confirm_token: str, *, bulk: bool = False) -> Res
         if refused.code == "gone":
             # Someone else's DELETE won the race: for this caller the row is simply not here.
             abort_problem(404, "Not Found", "It is not here (any more).")
-        cause = refused.__cause__
-        structured = cause.extensions() if isinstance(cause, TombstoneError) else {}
-        abort_problem(
-            refused.status,
-            refused.title,
-            " ".join(refused.reasons),
-            code=refused.code,
-            reasons=refused.reasons,
-            **structured,
-        )
+        abort_refused(refused)
     db.session.commit()
     if bulk or "return=representation" in request.headers.get("Prefer", ""):
         response = jsonify(OperationSchema().dump(represent_operation(operation)))
@@ -89,7 +96,11 @@ def represent_operation(operation: Operation) -> dict[str, Any]:
         "root_model": operation.root_model,
         "counts": dict(operation.counts),
         "created_at": operation.created_at,
-        "undo": url_for("trash.restore", op_id=operation.id),
+        "undo": (
+            url_for("api_operations.restore", op_id=operation.id)
+            if operation.kind == "delete"
+            else None
+        ),
         "expires_at": expires,
     }
 

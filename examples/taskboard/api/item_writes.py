@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, NoReturn
+from typing import Any
 
-from taskboard.access import rows
 from taskboard.items import services
 from taskboard.models import Item, Project, Status
 
 from .auth import caller
-from .problems import abort_problem
+from .writes import invalid, parent
 
 FIELDS = {"assignee": "assignee_id", "tags": "tag_ids"}  # {service's field: API field}
 
 
 def create(data: dict[str, Any]) -> Item:
     user = caller()
-    project = rows.find(Project, data["project_id"], user)
-    if project is None:
-        # An invisible project is invalid input, not a resource of this URL: 422, no leak.
-        invalid({"project_id": ["No such project."]})
+    project = parent(Project, data, "project_id")
     try:
         return services.create(project, user, _input(data, services.ItemInput(name="")))
     except services.ItemError as error:
@@ -54,9 +50,3 @@ def _input(data: dict[str, Any], base: services.ItemInput) -> services.ItemInput
 
 def _fields(error: services.ItemError) -> dict[str, list[str]]:
     return {FIELDS.get(name, name): [message] for name, message in error.fields.items()}
-
-
-def invalid(errors: dict[str, list[str]]) -> NoReturn:
-    abort_problem(
-        422, "Unprocessable Content", "Some of what was sent is not valid.", errors={"json": errors}
-    )

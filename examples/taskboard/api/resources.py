@@ -1,25 +1,74 @@
-"""The routes every deletable resource shares: read (with an ETag), DELETE, and
-deletion-preview, declared once per model with its scoped loader and delete permission."""
+"""The routes every resource shares, declared once per model from a :class:`Resource`: list
+(paginated, filtered) and create; read (with an ETag), change (``If-Match``) and delete one
+row; its deletion preview; and the bulk delete, whose filter grammar is the list's."""
 
 from __future__ import annotations
 
 # flask-smorest ships no type information: its decorators keep our signatures as written.
 # mypy: disable-error-code="untyped-decorator"
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
+from sqlalchemy import Select
 from werkzeug.wrappers import Response
 
-from . import deleting
+from taskboard.models import User
+
+from . import bulk, deleting, writes
 from .access import load
-from .auth import authenticate
-from .schemas import DeleteArgs, OperationSchema, PreviewSchema
+from .auth import authenticate, caller
+from .idempotency import idempotent
+from .paging import paged
+from .resource_schemas import bulk_delete_of, list_args_of
+from .schemas import DeleteArgs, OperationSchema, PreviewSchema, page_of
 
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 ETAG = {"ETag": {"schema": {"type": "string"}}}
+CREATED = ETAG | {"Location": {"schema": {"type": "string"}}}
+Rule = Callable[[User, Any], bool]  # a permission of taskboard.access.permissions
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One model as the API offers it. The callables are the app's own: scoped loaders,
+    permissions and services; nothing here re-states a rule."""
+
+    model: type[Any]
+    schema: type[Schema]  # the representation
+    filter_schema: type[Schema]  # the list's filter, and the bulk delete's
+    matching: Callable[[User, dict[str, Any]], Select[Any]]  # visible rows matching a filter
+    order: tuple[Any, ...]  # the list's order
+    create_schema: type[Schema]
+    update_schema: type[Schema]  # PATCH sends any subset of it
+    create: Callable[[User, dict[str, Any]], Any]  # a new row through the service (no commit)
+    update: Callable[[Any, dict[str, Any]], Any]  # the row changed through the service
+    may_edit: Rule
+    may_delete: Rule
+
+    @property
+    def noun(self) -> str:
+        return self.model.__name__.lower()
+
+
+def narrowed(
+    query: Select[Any],
+    wanted: dict[str, Any],
+    equal: dict[str, Any],
+    contains: dict[str, Any] | None = None,
+) -> Select[Any]:
+    """``query`` narrowed by the filter ``wanted``: its fields named in ``equal`` match their
+    column exactly, those in ``contains`` as a case-insensitive substring."""
+    for name, column in equal.items():
+        if name in wanted:
+            query = query.where(column == wanted[name])
+    for name, column in (contains or {}).items():
+        if name in wanted:
+            query = query.where(column.icontains(wanted[name], autoescape=True))
+    return query
 
 
 def blueprint(name: str, description: str) -> Blueprint:
@@ -30,20 +79,60 @@ def blueprint(name: str, description: str) -> Blueprint:
 
 
 def with_etag(row: Any, schema: type[Schema]) -> tuple[Any, int, dict[str, str]]:
-    return row, 200, {"ETag": f'"{deleting.etag_of(schema().dump(row))}"'}
+    return row, 200, {"ETag": writes.etag(row, schema)}
 
 
-def add_row_routes(
-    blp: Blueprint, model: type[Any], schema: type[Schema], may_delete: Callable[[Any, Any], bool]
-) -> None:
-    """``GET`` and ``DELETE /<id>``, ``GET /<id>/deletion-preview`` for ``model``."""
-    noun = model.__name__.lower()
+def add_routes(blp: Blueprint, resource: Resource) -> None:
+    add_collection_routes(blp, resource)
+    add_row_routes(blp, resource)
+    add_bulk_route(blp, resource)
+
+
+def add_collection_routes(blp: Blueprint, resource: Resource) -> None:
+    """``GET`` (one page, filtered) and ``POST`` (create) on ``/api/<things>``."""
+    noun, schema = resource.noun, resource.schema
+
+    class Rows(MethodView):
+        @blp.doc(security=SECURITY, summary=f"The {noun}s the caller can see, one page")
+        @blp.arguments(list_args_of(resource.filter_schema), location="query")
+        @blp.response(200, page_of(schema))
+        def get(self, args: dict[str, Any]) -> dict[str, Any]:
+            wanted = {k: v for k, v in args.items() if k not in ("page", "per_page")}
+            query = resource.matching(caller(), wanted).order_by(*resource.order)
+            return paged(query, args)
+
+        @blp.doc(security=SECURITY, summary=f"Create a {noun}, answered with its ETag")
+        @blp.arguments(resource.create_schema)
+        @blp.response(201, schema, headers=CREATED)
+        @blp.alt_response(409, response="CONFLICT")  # a taken name, or a save racing ours
+        def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
+            row = writes.commit(lambda: resource.create(caller(), data))
+            headers = {"ETag": writes.etag(row, schema), "Location": f"{blp.url_prefix}/{row.id}"}
+            return row, 201, headers
+
+    Rows.__name__ = f"{resource.model.__name__}Rows"
+    blp.route("")(Rows)
+
+
+def add_row_routes(blp: Blueprint, resource: Resource) -> None:
+    """``GET``, ``PATCH`` and ``DELETE /<id>``, ``GET /<id>/deletion-preview``."""
+    model, schema, noun = resource.model, resource.schema, resource.noun
 
     class Row(MethodView):
         @blp.doc(security=SECURITY, summary=f"One {noun}, with its ETag")
         @blp.response(200, schema, headers=ETAG)
         def get(self, ident: int) -> tuple[Any, int, dict[str, str]]:
             return with_etag(load(model, ident), schema)
+
+        @blp.doc(security=SECURITY, summary=f"Change some of the {noun}'s fields (If-Match)")
+        @blp.arguments(resource.update_schema(partial=True))
+        @blp.response(200, schema, headers=ETAG)
+        @blp.alt_response(409, response="CONFLICT")  # a taken name, or a save racing ours
+        def patch(self, data: dict[str, Any], ident: int) -> tuple[Any, int, dict[str, str]]:
+            row = load(model, ident, allow=resource.may_edit)
+            deleting.check_if_match(deleting.etag_of(schema().dump(row)))
+            writes.commit(lambda: resource.update(row, data))
+            return with_etag(row, schema)
 
         @blp.doc(security=SECURITY, summary=f"Move the {noun} (and what goes with it) to trash")
         @blp.arguments(DeleteArgs, location="query")
@@ -52,16 +141,38 @@ def add_row_routes(
             200, schema=OperationSchema, description="With Prefer: return=representation"
         )
         def delete(self, args: dict[str, Any], ident: int) -> Response:
-            row = load(model, ident, allow=may_delete)
+            row = load(model, ident, allow=resource.may_delete)
             representation = schema().dump(row)
             return deleting.delete_row(row, representation, args.get("confirm_token", ""))
 
     def preview(ident: int) -> dict[str, Any]:
-        return deleting.preview_row(load(model, ident, allow=may_delete))
+        return deleting.preview_row(load(model, ident, allow=resource.may_delete))
 
     preview.__doc__ = f"What deleting the {noun} would take along, blockers, confirm token."
     Row.__name__ = f"{model.__name__}Row"
     blp.route("/<id:ident>")(Row)
     blp.route("/<id:ident>/deletion-preview", endpoint="preview")(
         blp.doc(security=SECURITY)(blp.response(200, PreviewSchema)(preview))
+    )
+
+
+def add_bulk_route(blp: Blueprint, resource: Resource) -> None:
+    """``POST /bulk-delete``: ids, or the list's filter with ``expected_count``; one operation,
+    all or nothing, ``Idempotency-Key`` honoured."""
+    spec = bulk.BulkDelete(resource.model, resource.matching)
+
+    def bulk_delete(body: dict[str, Any]) -> Response:
+        return idempotent(body, lambda: bulk.delete(spec, body))
+
+    bulk_delete.__doc__ = (
+        f"Delete the listed {spec.noun}, or every one matching the filter (with "
+        "expected_count), as one operation: all or nothing. Send an Idempotency-Key to make "
+        "retries safe."
+    )
+    blp.route("/bulk-delete", methods=["POST"], endpoint="bulk_delete")(
+        blp.doc(security=SECURITY)(
+            blp.arguments(bulk_delete_of(resource.filter_schema))(
+                blp.response(200, OperationSchema)(bulk_delete)
+            )
+        )
     )

@@ -117,10 +117,6 @@ class ProjectSchema(Schema):
     created_at = UtcDateTime()
 
 
-class ProjectListArgs(PageArgs):
-    q = fields.String(validate=validate.Length(max=200))
-
-
 class CommentSchema(Schema):
     id = fields.Integer(dump_only=True)
     body = fields.String()
@@ -129,18 +125,10 @@ class CommentSchema(Schema):
     created_at = UtcDateTime()
 
 
-class CommentListArgs(PageArgs):
-    item_id = fields.Integer(validate=ID)
-
-
 class TagSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String()
     project_id = fields.Integer()
-
-
-class TagListArgs(PageArgs):
-    project_id = fields.Integer(validate=ID)
 
 
 def page_of(schema: type[Schema]) -> type[Schema]:

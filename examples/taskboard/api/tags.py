@@ -1,32 +1,64 @@
-"""``/api/tags``: list, read, delete, deletion-preview."""
+"""``/api/tags``: list, create, read, rename, delete, deletion-preview, bulk delete.
+
+Tags are the team's shared labels: anyone on a project manages its tags. Names are unique
+among a project's live tags: a taken name is ``409``.
+"""
 
 from __future__ import annotations
 
-# mypy: disable-error-code="untyped-decorator"
 from typing import Any
 
-from taskboard.access.permissions import may_manage_tag
-from taskboard.access.rows import scoped
-from taskboard.models import Tag
+from sqlalchemy import Select
 
-from .auth import caller
-from .paging import paged
-from .resources import SECURITY, add_row_routes, blueprint
-from .schemas import TagListArgs, TagSchema, page_of
+from taskboard.access import rows
+from taskboard.access.permissions import may_manage_tag
+from taskboard.models import Project, Tag, User
+from taskboard.tags import services
+from taskboard.tags.forms import TagForm
+
+from .resource_schemas import TagCreateSchema, TagFilterSchema, TagInputSchema
+from .resources import Resource, add_routes, blueprint, narrowed
+from .schemas import TagSchema
+from .writes import checked, conflict, parent
 
 blp = blueprint("tags", "Project tags: deleting one detaches it from its items")
 
 
-@blp.route("")
-@blp.doc(security=SECURITY)
-@blp.arguments(TagListArgs, location="query")
-@blp.response(200, page_of(TagSchema))
-def tags(args: dict[str, Any]) -> dict[str, Any]:
-    """The tags of the projects the caller can see, by name."""
-    query = scoped(Tag, caller())
-    if "project_id" in args:
-        query = query.where(Tag.project_id == args["project_id"])
-    return paged(query.order_by(Tag.name, Tag.id), args)
+def matching(user: User, wanted: dict[str, Any]) -> Select[Tag]:
+    equal = {"project_id": Tag.project_id, "name": Tag.name}
+    return narrowed(rows.scoped(Tag, user), wanted, equal)
 
 
-add_row_routes(blp, Tag, TagSchema, may_manage_tag)
+def create(user: User, data: dict[str, Any]) -> Tag:
+    project = parent(Project, data, "project_id")
+    name = checked(TagForm, "name", data["name"])
+    try:
+        return services.create(project, name)
+    except services.TagError as error:
+        conflict("name", error.message)
+
+
+def update(tag: Tag, data: dict[str, Any]) -> Tag:
+    name = checked(TagForm, "name", data.get("name", tag.name))
+    try:
+        return services.rename(tag, name)
+    except services.TagError as error:
+        conflict("name", error.message)
+
+
+add_routes(
+    blp,
+    Resource(
+        model=Tag,
+        schema=TagSchema,
+        filter_schema=TagFilterSchema,
+        matching=matching,
+        order=(Tag.name, Tag.id),
+        create_schema=TagCreateSchema,
+        update_schema=TagInputSchema,
+        create=create,
+        update=update,
+        may_edit=may_manage_tag,
+        may_delete=may_manage_tag,
+    ),
+)

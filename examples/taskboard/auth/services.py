@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from taskboard.access.permissions import remember_role
 from taskboard.extensions import db
 from taskboard.models import Role, User
 
@@ -97,4 +98,7 @@ def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: a live account only, so deleting an account logs it out."""
     if not user_id.isdigit() or len(user_id) > 10:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is not None:
+        remember_role(user)
+    return user

@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from taskboard.extensions import db
 from taskboard.models import ApiToken, User
@@ -84,17 +84,18 @@ def authenticate(secret: str) -> User | None:
     """
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    token = db.session.scalars(
-        select(ApiToken).where(ApiToken.digest == digest(secret), ApiToken.revoked_at.is_(None))
+    # One statement: the token joined to its account (the join hides a trashed account).
+    found = db.session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.digest == digest(secret), ApiToken.revoked_at.is_(None))
     ).first()
-    if token is None:
+    if found is None:
         return None
-    user = db.session.get(User, token.user_id)
-    if user is None:
-        return None
+    user, token_id, last_used_at = found
     now = utcnow()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
+    if last_used_at is None or (now - last_used_at).total_seconds() >= 60:
         # At most once a minute: not a write on every request.
-        token.last_used_at = now
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         db.session.commit()
     return user

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from flask_tombstone import (
     AlreadyGone,
@@ -96,8 +96,12 @@ def projects_touched(target: Any) -> list[int]:
     """The projects a deletion of ``target`` touches (what scopes it in the trash and log)."""
     if isinstance(target, Select):
         entity = target.column_descriptions[0]["entity"]
-        column = {Project: Project.id, Item: Item.project_id, Tag: Tag.project_id}[entity]
-        query = target.with_only_columns(column).distinct().order_by(None)
+        if entity is Comment:
+            items = target.with_only_columns(Comment.item_id).order_by(None)
+            query = select(Item.project_id).where(Item.id.in_(items)).distinct()
+        else:
+            column = {Project: Project.id, Item: Item.project_id, Tag: Tag.project_id}[entity]
+            query = target.with_only_columns(column).distinct().order_by(None)
         return sorted(int(i) for i in db.session.scalars(query))
     if isinstance(target, Project):
         return [target.id]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select
-
+from taskboard.deletion.bulk import Target, measure
 from taskboard.deletion.errors import Refused
 from taskboard.models import Item, User
 from taskboard.security import parse_id
@@ -26,13 +25,6 @@ class Selection:
         if self.every:
             return (("all", "1"), *self.wanted.args().items())
         return tuple(("ids", str(i)) for i in self.ids)
-
-
-@dataclass(frozen=True)
-class Target:
-    query: Select[Item]  # the items the deletion takes (unordered)
-    count: int
-    notes: tuple[str, ...] = ()
 
 
 def parse_ids(values: list[str]) -> tuple[int, ...]:
@@ -63,26 +55,5 @@ def target(user: User, selection: Selection, cap: int) -> Target:
         query = services.matching(user, services.ItemFilter()).where(Item.id.in_(selection.ids))
     else:
         raise Refused("Nothing selected", ["Tick the items to delete first."], 422, "empty")
-    found = services.count(query)
-    notes: list[str] = []
-    if not selection.every and found < len(selection.ids):
-        gone = len(selection.ids) - found
-        notes.append(
-            f"{gone} of the {len(selection.ids)} selected items "
-            f"{'is' if gone == 1 else 'are'} no longer there (deleted, or not yours to see)."
-        )
-    if found == 0:
-        raise Refused(
-            "Nothing to delete", ["None of the selected items is still there."], 404, "not_found"
-        )
-    if found > cap:
-        raise Refused(
-            "Too many items at once",
-            [
-                f"This would delete {found} items; one bulk delete takes at most {cap}. "
-                "Narrow the filter."
-            ],
-            422,
-            "cap",
-        )
-    return Target(query=query, count=found, notes=tuple(notes))
+    asked = None if selection.every else len(selection.ids)
+    return measure(query, cap, noun="items", asked=asked)

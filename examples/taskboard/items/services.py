@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from taskboard.access.rows import scoped
 from taskboard.extensions import db
@@ -113,11 +113,6 @@ def matching(user: User, wanted: ItemFilter) -> Select[Item]:
 
 def listing(user: User, wanted: ItemFilter) -> Select[Item]:
     return matching(user, wanted).order_by(Item.due.is_(None), Item.due, Item.id.desc())
-
-
-def count(query: Select[Item]) -> int:
-    counted = select(func.count()).select_from(query.order_by(None).subquery())
-    return int(db.session.scalar(counted) or 0)
 
 
 def fill_item_choices(form: ItemForm, project: Project) -> None:

@@ -1,0 +1,113 @@
+"""The request headers the API honours, and the answers they bring, declared on every operation
+of the OpenAPI document in one place (an apispec plugin), so that no view has to repeat them and
+a new view gets them by its method alone:
+
+- every operation may answer ``429`` with ``Retry-After`` (the rate limits, :mod:`.ratelimit`);
+- ``DELETE`` takes ``If-Match`` (``412``/``428``) and ``Prefer``, and may answer ``409``;
+- ``PATCH`` takes ``If-Match`` (``412``/``428``);
+- a ``POST`` to ``…/bulk-delete`` takes ``Idempotency-Key`` and may answer ``409``. Another
+  operation that honours the key says so with ``@blp.doc(parameters=[IDEMPOTENCY_KEY])`` and
+  gets the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec, BasePlugin
+
+from flask_tombstone.problems import PROBLEM_JSON
+
+from .schemas import ProblemSchema
+
+IF_MATCH = "IfMatch"
+PREFER = "Prefer"
+IDEMPOTENCY_KEY = "IdempotencyKey"
+RATE_LIMITED = "RATE_LIMITED"
+
+PARAMETERS: dict[str, dict[str, Any]] = {
+    IF_MATCH: {
+        "name": "If-Match",
+        "description": "The ETag of your last GET: 412 when the row changed since. Required "
+        "(428 without it) where the deployment sets TASKBOARD_API_REQUIRE_IF_MATCH.",
+        "schema": {"type": "string"},
+    },
+    PREFER: {
+        "name": "Prefer",
+        "description": "return=representation: 200 with the operation instead of 204.",
+        "schema": {"type": "string", "example": "return=representation"},
+    },
+    IDEMPOTENCY_KEY: {
+        "name": "Idempotency-Key",
+        "description": "Makes a retry safe (per user): the same key and body get the same "
+        "answer; another body is 422; 409 while the first is still running.",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    },
+}
+CONFLICT, PRECONDITION = "CONFLICT", ("PRECONDITION_FAILED", "PRECONDITION_REQUIRED")
+DECLARED: dict[str, tuple[tuple[str, ...], dict[int, str]]] = {
+    # method: (header parameters, {status: response component})
+    "delete": ((IF_MATCH, PREFER), {409: CONFLICT, 412: PRECONDITION[0], 428: PRECONDITION[1]}),
+    "patch": ((IF_MATCH,), {412: PRECONDITION[0], 428: PRECONDITION[1]}),
+}
+IDEMPOTENT: tuple[tuple[str, ...], dict[int, str]] = ((IDEMPOTENCY_KEY,), {409: CONFLICT})
+
+
+class HeadersPlugin(BasePlugin):
+    """Adds the parameters and responses above to each operation as it is registered."""
+
+    def init_spec(self, spec: APISpec) -> None:
+        super().init_spec(spec)
+        for component_id, parameter in PARAMETERS.items():
+            spec.components.parameter(component_id, "header", dict(parameter), lazy=True)
+        spec.components.header(
+            "RetryAfter",
+            {
+                "description": "Seconds to wait before trying again",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            lazy=True,
+        )
+        spec.components.response(
+            RATE_LIMITED,
+            {
+                "description": "Over a rate limit: wait Retry-After seconds (also retry_after)",
+                "headers": {"Retry-After": "RetryAfter"},
+                "content": {PROBLEM_JSON: {"schema": ProblemSchema}},
+            },
+            lazy=True,
+        )
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            if not isinstance(operation, dict):
+                continue
+            headers, responses = DECLARED.get(method, ((), {}))
+            _declare(operation, headers, responses | {429: RATE_LIMITED})
+            if method == "post" and (
+                str(path).endswith("/bulk-delete") or IDEMPOTENCY_KEY in _parameters(operation)
+            ):
+                _declare(operation, *IDEMPOTENT)
+
+
+def _parameters(operation: dict[str, Any]) -> set[str]:
+    """The header parameters already declared, by component id (or by name)."""
+    return {
+        p if isinstance(p, str) else str(p.get("name")) for p in operation.get("parameters", [])
+    }
+
+
+def _declare(operation: dict[str, Any], headers: tuple[str, ...], answers: dict[int, str]) -> None:
+    present = _parameters(operation)
+    parameters = operation.setdefault("parameters", [])
+    for component_id in headers:
+        if component_id not in present and PARAMETERS[component_id]["name"] not in present:
+            parameters.append(component_id)
+    responses = operation.setdefault("responses", {})
+    documented = {str(status) for status in responses}
+    for status, component_id in answers.items():
+        if str(status) not in documented:
+            responses[status] = component_id
