@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, flash, render_template, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
@@ -108,6 +108,14 @@ def init_app(app: Flask) -> None:
                 "reload and try again."
             ],
         )
+
+    @app.errorhandler(DataError)
+    def value_refused(error: DataError) -> tuple[Any, int, dict[str, str]]:
+        # A value the column cannot hold slipped past validation (a NUL byte on PostgreSQL,
+        # a number out of range): the transaction is rolled back whole, the client told.
+        db.session.rollback()
+        log.warning("value refused by the database", exc_info=error)
+        return render_error(422, "Value not accepted", [MESSAGES[422]])
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> tuple[Any, int, dict[str, str]]:

@@ -233,7 +233,8 @@ def test_bulk_delete_needs_a_token(app: Flask, api: Any, world: World, resource:
 
 
 @pytest.mark.parametrize(
-    ("resource", "field"), [("projects", "q"), ("comments", "q"), ("tags", "name")]
+    ("resource", "field"),
+    [("projects", "q"), ("comments", "q"), ("tags", "name"), ("items", "q"), ("items", "tag")],
 )
 def test_a_nul_in_a_filter_is_422_not_a_database_error(
     api: Any, world: World, resource: str, field: str

@@ -76,3 +76,25 @@ def test_posts_never_fail(ada: Browser, db_kind: str, value: str, post: tuple[st
     url, field = post
     response = ada.post(url.format(item=1, project=1), {field: value, "name": "x"})
     assert response.status_code < 500, (url, field, value, response.status_code)
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("db_kind", ["postgresql"], indirect=False)
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_nul_byte_is_never_a_server_error_on_postgresql(
+    ada: Browser, db_kind: str, route: str
+) -> None:
+    """PostgreSQL refuses NUL in any text value: a NUL typed anywhere is a 4xx, not a 500."""
+    response = ada.get(route.format(v="a%00b"))
+    assert response.status_code < 500, (route, response.status_code)
+
+
+@pytest.mark.servers
+@pytest.mark.parametrize("db_kind", ["postgresql"], indirect=False)
+@pytest.mark.parametrize("post", POSTS)
+def test_a_nul_byte_posted_is_never_a_server_error_on_postgresql(
+    ada: Browser, db_kind: str, post: tuple[str, str]
+) -> None:
+    url, field = post
+    response = ada.post(url.format(item=1, project=1), {field: "a\x00b", "name": "x"})
+    assert response.status_code < 500, (url, field, response.status_code)

@@ -19,7 +19,7 @@ from marshmallow import (
 from taskboard.deletion.services import REASON_LENGTH
 from taskboard.operations.forms import KINDS, MODELS
 
-from .schemas import ID, OperationSchema, PageArgs, UtcDateTime, page_of
+from .schemas import ID, OperationSchema, PageArgs, UtcDateTime, page_of, text
 
 STATUSES = ("running", "done")
 MODEL_NAMES = validate.OneOf([value for value, _ in MODELS if value])
@@ -44,9 +44,7 @@ class LogArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf([value for value, _ in KINDS if value]))
     model = fields.String(validate=MODEL_NAMES)
     status = fields.String(validate=validate.OneOf(STATUSES))
-    actor = fields.String(
-        validate=validate.Length(min=1, max=40), metadata={"description": "A username"}
-    )
+    actor = text(validate.Length(min=1, max=40), metadata={"description": "A username"})
     mine = fields.Boolean(metadata={"description": "Only what the caller did"})
     project_id = fields.Integer(validate=ID)
     since = fields.DateTime()
@@ -87,12 +85,10 @@ class RestoreBody(Schema):
 
 
 class PurgeBody(Schema):
-    reason = fields.String(
+    reason = text(
+        validate.Length(min=1, max=REASON_LENGTH),
+        validate.Regexp(r"\S", error="Say why: purges are permanent."),
         required=True,
-        validate=[
-            validate.Length(min=1, max=REASON_LENGTH),
-            validate.Regexp(r"\S", error="Say why: purges are permanent."),
-        ],
         metadata={"description": "Why, kept in the log"},
     )
 

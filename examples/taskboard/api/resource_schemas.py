@@ -7,22 +7,9 @@ forms' own rules, applied to the same values (``writes.validated``), so they liv
 
 from __future__ import annotations
 
-from typing import Any
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, ValidationError, fields, validate
-
-from .schemas import ID, BulkDeleteSchema, PageArgs
-
-
-def _printable(value: str) -> None:
-    # NUL is the one character no database column takes (PostgreSQL refuses it outright).
-    if "\x00" in value:
-        raise ValidationError("NUL characters are not allowed.")
-
-
-def text(*checks: Any, required: bool = False, **kwargs: Any) -> fields.String:
-    """A string field that refuses NUL, with ``checks`` (marshmallow validators) besides."""
-    return fields.String(required=required, validate=[_printable, *checks], **kwargs)
+from .schemas import ID, BulkDeleteSchema, PageArgs, text
 
 
 # -- bodies ------------------------------------------------------------------------------------

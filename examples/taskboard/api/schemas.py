@@ -5,9 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from taskboard.models import Status
+
+
+def _printable(value: str) -> None:
+    # NUL is the one character no database column takes (PostgreSQL refuses it outright).
+    if "\x00" in value:
+        raise ValidationError("NUL characters are not allowed.")
+
+
+def text(*checks: Any, required: bool = False, **kwargs: Any) -> fields.String:
+    """A string field that refuses NUL, with ``checks`` (marshmallow validators) besides."""
+    return fields.String(required=required, validate=[_printable, *checks], **kwargs)
 
 
 class UtcDateTime(fields.DateTime):
@@ -43,8 +54,8 @@ class ItemSchema(Schema):
 class ItemInputSchema(Schema):
     """What a client sends to create (``POST``) or change (``PATCH``, any subset) an item."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(validate=validate.Length(max=10_000))
+    name = text(validate.Length(min=1, max=200), required=True)
+    description = text(validate.Length(max=10_000))
     status = fields.String(validate=STATUSES)
     assignee_id = fields.Integer(allow_none=True, validate=ID)
     due = fields.Date(allow_none=True)
@@ -60,9 +71,9 @@ class ItemListArgs(Schema):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     project_id = fields.Integer(validate=ID)
     status = fields.String(validate=STATUSES)
-    q = fields.String(validate=validate.Length(max=200))
+    q = text(validate.Length(max=200))
     assignee = fields.String(validate=validate.OneOf(["me", "none"]))
-    tag = fields.String(validate=validate.Length(max=40))
+    tag = text(validate.Length(max=40))
 
 
 class ItemPageSchema(Schema):
@@ -164,11 +175,11 @@ class ItemFilterSchema(Schema):
     """The allow-listed filter grammar of a bulk delete: these fields, equality only (``q``
     is a case-insensitive substring of the name); anything else is 422."""
 
-    q = fields.String(validate=validate.Length(min=1, max=200))
+    q = text(validate.Length(min=1, max=200))
     project_id = fields.Integer(validate=ID)
     status = fields.String(validate=STATUSES)
     assignee = fields.String(validate=validate.OneOf(["me", "none"]))
-    tag = fields.String(validate=validate.Length(min=1, max=40))
+    tag = text(validate.Length(min=1, max=40))
 
 
 class BulkDeleteSchema(Schema):
