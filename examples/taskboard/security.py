@@ -72,11 +72,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
 def add_headers(response: Response, *, hsts: bool) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if hsts:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    """:data:`HEADERS` (and HSTS) on ``response``, each unless the view set its own. On every
+    response: one pass over what is there, not a scan per header as ``setdefault`` does."""
+    present = {name.lower() for name, _ in response.headers}
+    wanted = [*HEADERS.items(), HSTS] if hsts else HEADERS.items()
+    response.headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
     return response
 
 

@@ -23,6 +23,8 @@ from .problems import abort_problem
 from .refusals import abort_refused
 from .schemas import OperationSchema
 
+OPERATION_SCHEMA = OperationSchema()  # stateless: one instance serves every request
+
 
 def etag_of(representation: dict[str, Any]) -> str:
     """A strong ETag: a digest of the row's representation."""
@@ -78,7 +80,7 @@ def delete_target(target: Any, confirm_token: str, *, bulk: bool = False) -> Res
         abort_refused(refused)
     db.session.commit()
     if bulk or "return=representation" in request.headers.get("Prefer", ""):
-        response = jsonify(OperationSchema().dump(represent_operation(operation)))
+        response = jsonify(OPERATION_SCHEMA.dump(represent_operation(operation)))
         response.headers["Preference-Applied"] = "return=representation"
         return response
     return Response(status=204)
