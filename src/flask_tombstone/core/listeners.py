@@ -76,7 +76,10 @@ class Listeners:
         if state.is_select or state.is_update:
             if options.get(ONLY_DELETED) and state.is_select:
                 state.statement = state.statement.options(*self._only_deleted(state))
-            else:
+            elif self._hide not in getattr(state.statement, "_with_options", ()):
+                # Relationship loads of rows loaded through this filter carry it already
+                # (propagated); the others (of objects added or loaded with include_deleted)
+                # get it here.
                 state.statement = state.statement.options(self._hide)
         return None
 
