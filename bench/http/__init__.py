@@ -1,4 +1,5 @@
 """The HTTP throughput benchmark: Taskboard's API under real gunicorn servers on PostgreSQL,
-side by side with the tutorials' bare endpoint (DELETE) and with itself without soft-delete
-filtering (LIST). Run it with ``make bench-http`` (``python -m bench.http --help`` for the
+side by side with the tutorials' bare endpoint (DELETE; and, for information, the tutorials'
+view behind Taskboard's own request handling) and with itself without soft-delete filtering
+(LIST). Run it with ``make bench-http`` (``python -m bench.http --help`` for the
 options); the figures and how to read them are in ``docs/benchmarks.md``."""

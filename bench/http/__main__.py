@@ -1,7 +1,9 @@
 """``python -m bench.http``: HTTP throughput under gunicorn on PostgreSQL, side by side.
 
 DELETE: Taskboard's ``DELETE /api/items/<id>`` (token, scoped loader, soft delete through the
-engine, operation row) against the tutorials' bare delete view on the same schema and data.
+engine, operation row) against the tutorials' bare delete view on the same schema and data;
+measured alongside, for information, the tutorials' view behind Taskboard's own request
+handling (``bench.http.handled``: the same token, loader, limits and headers, an ORM hard delete).
 LIST: ``GET /api/items?project_id=...`` with soft-delete filtering against the same app with
 the filtering switched off. Prints the table and the targets, writes
 ``bench/results/http-latest.json``; exits 1 when a target is missed, 2 on a wrong answer.
@@ -27,11 +29,11 @@ from bench.databases import POSTGRES_URL, scratch_database
 from bench.runner import log
 from taskboard import config as taskboard_config
 
-from . import checks, statements
+from . import checks, handled, statements
 from .load import Load
 from .report import as_json, render, verdicts
-from .runner import Pair, PairResult, Side, run_pair
-from .seed import Layout, Seeded, seed
+from .runner import Pair, PairResult, Ratio, Side, run_pair
+from .seed import DELETE_SIDES, Layout, Seeded, seed
 from .servers import Gunicorn, Server, serve
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "http-latest.json"
@@ -39,6 +41,7 @@ APPS = {
     "taskboard": "taskboard.wsgi:app",
     "unfiltered": "bench.http.unfiltered:app",
     "tutorial": "bench.tutorial_app:create_app()",
+    "handled": "bench.http.handled:production()",
 }
 DELETE_TARGET = 0.7
 LIST_TARGET = 0.95
@@ -76,12 +79,30 @@ def pairs(seeded: Seeded, servers: dict[str, Server], args: argparse.Namespace) 
         load = Load(base, method, path, headers, args.clients, args.duration, ranges)
         return Side(label, server, load, 204 if method == "DELETE" else 200)
 
+    ours = side("ours", "taskboard", "DELETE", "/api/items/{id}")
+    bare = side("bare", "tutorial", "DELETE", "/api/items/{id}")
+    behind = side("handled", "handled", "DELETE", handled.PATH)
     return [
         Pair(
             "DELETE",
-            side("ours", "taskboard", "DELETE", "/api/items/{id}"),
-            side("bare", "tutorial", "DELETE", "/api/items/{id}"),
+            ours,
+            bare,
             DELETE_TARGET,
+            extra=(behind,),
+            information=(
+                Ratio(
+                    ours,
+                    behind,
+                    "the engine's soft delete (item and comments), operation row and scope "
+                    "row over the ORM's hard delete, in the same app and request handling",
+                ),
+                Ratio(
+                    behind,
+                    bare,
+                    "Taskboard's request handling (token, scoped loader and permission, "
+                    "flask-smorest, rate limits, headers) around the tutorials' view",
+                ),
+            ),
         ),
         Pair(
             "LIST",
@@ -136,7 +157,7 @@ def main(argv: list[str]) -> int:
     ):
         version = server_version(url)
         log(
-            f"{version}: seeding 2 x {args.side_items:,} items to delete, "
+            f"{version}: seeding {len(DELETE_SIDES)} x {args.side_items:,} items to delete, "
             f"3 x {args.list_items:,} to list"
         )
         seeded = seed(url, layout)
@@ -148,7 +169,7 @@ def main(argv: list[str]) -> int:
             for pair in compared:
                 results.append(run_pair(pair, servers, args.reps, args.warm_up))
         problems += checks.deletes_landed(url, seeded, results[0], layout.comments)
-        counted = statements.per_request(url, [s for p in compared for s in (p.ours, p.other)])
+        counted = statements.per_request(url, [s for p in compared for s in p.sides])
     found = verdicts(results)
     info = machine([]) | {"database": version, "server": settings.describe()}
     info["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}

@@ -1,6 +1,6 @@
 """What makes the comparisons fair and the answers right, checked rather than assumed: both
 LIST sides return the same page, and after the run the database holds exactly what the
-DELETEs answered (ours: trashed rows and one operation each; bare: rows gone)."""
+DELETEs answered (ours: trashed rows and one operation each; the others: rows gone)."""
 
 from __future__ import annotations
 
@@ -44,38 +44,46 @@ def same_page(ours: Side, other: Side, per_page: int) -> list[str]:
 
 def deletes_landed(url: str, seeded: Seeded, delete: PairResult, comments: int) -> list[str]:
     """The rows each DELETE side answered 204 for are trashed (ours, with one operation per
-    request) or gone (bare), their comments with them."""
+    request) or gone (the other sides: hard deletes), their comments with them."""
     pair = delete.pair
     ours = delete.answered(pair.ours).get("204", 0)
-    bare = delete.answered(pair.other).get("204", 0)
-    side_items = sum(stop - start for start, stop in seeded.ranges["bare"])
-    queries = {
+    in_project = "JOIN item ON item.id = comment.item_id WHERE item.project_id = :project"
+    queries = {  # {label: (SQL, its project's side, expected count)}
         "ours: trashed items": (
-            "SELECT count(*) FROM item WHERE project_id = :ours AND deleted_at IS NOT NULL",
+            "SELECT count(*) FROM item WHERE project_id = :project AND deleted_at IS NOT NULL",
+            pair.ours,
             ours,
         ),
         "ours: trashed comments": (
-            "SELECT count(*) FROM comment JOIN item ON item.id = comment.item_id "
-            "WHERE item.project_id = :ours AND comment.deleted_at IS NOT NULL",
+            f"SELECT count(*) FROM comment {in_project} AND comment.deleted_at IS NOT NULL",
+            pair.ours,
             ours * comments,
         ),
-        "ours: operations": ("SELECT count(*) FROM tombstone_operation", ours + SEEDED_OPERATIONS),
-        "bare: items left": (
-            "SELECT count(*) FROM item WHERE project_id = :bare",
-            side_items - bare,
-        ),
-        "bare: comments left": (
-            "SELECT count(*) FROM comment JOIN item ON item.id = comment.item_id "
-            "WHERE item.project_id = :bare",
-            (side_items - bare) * comments,
+        "ours: operations": (
+            "SELECT count(*) FROM tombstone_operation",
+            pair.ours,
+            ours + SEEDED_OPERATIONS,
         ),
     }
-    params = {"ours": seeded.projects["ours"], "bare": seeded.projects["bare"]}
+    for side in (pair.other, *pair.extra):
+        left = sum(stop - start for start, stop in seeded.ranges[side.label])
+        left -= delete.answered(side).get("204", 0)
+        queries[f"{side.label}: items left"] = (
+            "SELECT count(*) FROM item WHERE project_id = :project",
+            side,
+            left,
+        )
+        queries[f"{side.label}: comments left"] = (
+            f"SELECT count(*) FROM comment {in_project}",
+            side,
+            left * comments,
+        )
     engine = create_engine(url, poolclass=NullPool)
     problems: list[str] = []
     with engine.connect() as conn:
-        for label, (sql, want) in queries.items():
-            got = int(conn.execute(text(sql), params).scalar_one())
+        for label, (sql, side, want) in queries.items():
+            project = seeded.projects[side.label]
+            got = int(conn.execute(text(sql), {"project": project}).scalar_one())
             if got != want:
                 problems.append(f"DELETE: {label} {got}, expected {want}")
     engine.dispose()

@@ -1,4 +1,5 @@
-"""Reading the HTTP samples: the side-by-side table, the targets (PASS/FAIL), the JSON."""
+"""Reading the HTTP samples: the side-by-side table, the targets (PASS/FAIL), the ratios for
+information, the JSON."""
 
 from __future__ import annotations
 
@@ -19,27 +20,42 @@ def table(results: list[PairResult], statements: dict[str, int]) -> list[str]:
     def label(side: Side) -> str:
         return f"{side.label}: {describe(side)}"
 
-    width = max(len(label(s)) for r in results for s in (r.pair.ours, r.pair.other))
-    head = (
-        f"{'':<7} {'side':<{width}} {'stmts':>5} {'req/s':>8} {'min..max':>11} "
-        f"{'server CPU':>13} {'ratio':>7}  target"
+    width = max(
+        len(text)
+        for r in results
+        for text in [*map(label, r.pair.sides), *(i.name for i in r.pair.information)]
     )
+
+    def row(*cells: str) -> str:
+        name, side, stmts, rps, spread, cpu, ratio, target = cells
+        return (
+            f"{name:<7} {side:<{width}} {stmts:>5} {rps:>8} {spread:>11} {cpu:>13} {ratio:>7}  "
+            f"{target}"
+        ).rstrip()
+
+    head = row("", "side", "stmts", "req/s", "min..max", "server CPU", "ratio", "target")
     lines = [head, "-" * len(head)]
     for result in results:
         pair = result.pair
-        for side in (pair.ours, pair.other):
+        for side in pair.sides:
             samples = result.samples.get(side.label, [])
             runs = [s.rps for s in samples] or [0.0]
-            spread = f"{min(runs):.0f}..{max(runs):.0f}"
-            cpu = f"{_median(samples, 'server_cpu_ms'):.2f} ms/req"
             mine = side is pair.ours
-            ratio = f"{result.ratio:6.2f}x" if mine else ""
-            target = f">= {pair.target:g}x" if mine else ""
             lines.append(
-                f"{pair.name if mine else '':<7} {label(side):<{width}} "
-                f"{statements.get(side.label, 0):>5} {result.median_rps(side):8.1f} {spread:>11} "
-                f"{cpu:>13} {ratio:>7}  {target}"
+                row(
+                    pair.name if mine else "",
+                    label(side),
+                    str(statements.get(side.label, 0)),
+                    f"{result.median_rps(side):.1f}",
+                    f"{min(runs):.0f}..{max(runs):.0f}",
+                    f"{_median(samples, 'server_cpu_ms'):.2f} ms/req",
+                    f"{result.ratio:.2f}x" if mine else "",
+                    f">= {pair.target:g}x" if mine else "",
+                )
             )
+        for information in pair.information:
+            value = result.divided(information.over, information.under)
+            lines.append(row("", information.name, *[""] * 4, f"{value:.2f}x", "information"))
     return lines
 
 
@@ -49,10 +65,17 @@ def render(
     found: list[Verdict],
     problems: list[str],
 ) -> list[str]:
-    """The table, then a line per target and per wrong answer."""
+    """The table, then a line per target, per ratio for information and per wrong answer."""
     lines = [*table(results, statements), ""]
     for verdict in found:
         lines += [f"{verdict.status}  {verdict.name}", f"      {verdict.detail}"]
+    for result in results:
+        for information in result.pair.information:
+            value = result.divided(information.over, information.under)
+            lines += [
+                f"INFO  {result.pair.name}: {information.name} = {value:.2f}x (req/s)",
+                f"      {information.meaning}",
+            ]
     return lines + [f"WRONG  {problem}" for problem in problems]
 
 
@@ -104,8 +127,16 @@ def as_json(
                         "warm_up": asdict(result.warm_up[side.label]),
                         "runs": [asdict(s) for s in result.samples.get(side.label, [])],
                     }
-                    for side in (result.pair.ours, result.pair.other)
+                    for side in result.pair.sides
                 },
+                "information": [
+                    {
+                        "ratio": information.name,
+                        "value": result.divided(information.over, information.under),
+                        "meaning": information.meaning,
+                    }
+                    for information in result.pair.information
+                ],
             }
             for result in results
         },

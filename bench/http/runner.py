@@ -1,5 +1,5 @@
-"""Running the comparisons: each pair's two sides warmed up, then measured in turns (A B, then
-B A, ...: a drift in the machine's load falls on both), each turn a fixed duration of load
+"""Running the comparisons: each pair's sides warmed up, then measured in turns (A B, then
+B A, ...: a drift in the machine's load falls on all), each turn a fixed duration of load
 from a separate process, with the server workers' CPU time read around it."""
 
 from __future__ import annotations
@@ -23,11 +23,33 @@ class Side:
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """Two sides' median req/s divided, for information: no target."""
+
+    over: Side
+    under: Side
+    meaning: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.over.label} / {self.under.label}"
+
+
+@dataclass(frozen=True)
 class Pair:
+    """Ours, the other side and the target between them; ``extra`` sides are measured in
+    the same turns, for the ``information`` ratios only."""
+
     name: str  # DELETE, LIST
     ours: Side
     other: Side
     target: float  # ours.rps / other.rps must reach it
+    extra: tuple[Side, ...] = ()
+    information: tuple[Ratio, ...] = ()
+
+    @property
+    def sides(self) -> tuple[Side, ...]:
+        return (self.ours, self.other, *self.extra)
 
 
 @dataclass
@@ -49,10 +71,14 @@ class PairResult:
     def median_rps(self, side: Side) -> float:
         return median([s.rps for s in self.samples.get(side.label, [])] or [0.0])
 
+    def divided(self, over: Side, under: Side) -> float:
+        """``over``'s median req/s over ``under``'s."""
+        below = self.median_rps(under)
+        return self.median_rps(over) / below if below else 0.0
+
     @property
     def ratio(self) -> float:
-        other = self.median_rps(self.pair.other)
-        return self.median_rps(self.pair.ours) / other if other else 0.0
+        return self.divided(self.pair.ours, self.pair.other)
 
     def errors(self) -> list[str]:
         found = [
@@ -97,7 +123,7 @@ def _turn(side: Side, server: Server, duration: float) -> Sample:
 
 def run_pair(pair: Pair, servers: dict[str, Server], reps: int, warm_up: float) -> PairResult:
     result = PairResult(pair)
-    sides = [pair.ours, pair.other]
+    sides = list(pair.sides)
     for side in sides:
         log(f"[{pair.name}] warm-up {side.label} ({warm_up:g} s)")
         result.warm_up[side.label] = _turn(side, servers[side.server], warm_up)

@@ -7,7 +7,8 @@ Projects, all owned by one member, ``bench``:
   with and without soft-delete filtering returns the same rows;
 - ``sibling`` (every third item trashed) and ``trashed`` (the whole project trashed, its
   items and comments with it): rows the filter has to keep out of the caller's scope;
-- ``ours`` and ``bare``: the rows each DELETE side deletes, one id range per client.
+- ``ours``, ``bare`` and ``handled``: the rows each DELETE side deletes (named after the
+  side), one id range per client.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from taskboard.models import Item, Project, User
 
 Range = tuple[int, int]  # [start, stop) of item ids
 ITEM_IDS = "generate_series(CAST(:first AS integer), CAST(:last AS integer))"
+DELETE_SIDES = ("ours", "bare", "handled")
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,14 @@ def seed(url: str, layout: Layout) -> Seeded:
         user = User(username="bench", email="bench@example.org", password_hash="-")
         db.session.add(user)
         db.session.flush()
-        names = ("listed", "sibling", "trashed", "ours", "bare")
+        names = ("listed", "sibling", "trashed", *DELETE_SIDES)
         projects = {name: Project(name=name, owner_id=user.id) for name in names}
         db.session.add_all(projects.values())
         db.session.flush()
         ids = {name: project.id for name, project in projects.items()}
         owner = user.id
         sizes = dict.fromkeys(names[:3], layout.list_items)
-        sizes |= {"ours": layout.side_items, "bare": layout.side_items}
+        sizes |= dict.fromkeys(DELETE_SIDES, layout.side_items)
         first = 1
         ranges: dict[str, list[Range]] = {}
         for name in names:
@@ -132,7 +134,7 @@ def seed(url: str, layout: Layout) -> Seeded:
         db.session.remove()
         db.engine.dispose()
     settle(url)
-    return Seeded(secret, ids, {k: ranges[k] for k in ("ours", "bare")}, counts)
+    return Seeded(secret, ids, {k: ranges[k] for k in DELETE_SIDES}, counts)
 
 
 def _trash(user: User, sibling_id: int, trashed: Project) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, event
 from bench import tutorial_app
 from taskboard.extensions import db, tombstone
 
+from . import handled
 from .runner import Side
 from .seed import app_on
 
@@ -34,8 +35,19 @@ def unfiltered() -> Iterator[None]:
         tombstone.listeners.attach(db.session)
 
 
+@contextmanager
+def hard_deleting() -> Iterator[None]:
+    """As in :mod:`bench.http.handled`'s server: ``session.delete`` left to the ORM."""
+    handled.hard_deletes()
+    try:
+        yield
+    finally:
+        tombstone.listeners.attach(db.session)
+
+
 def _apps(url: str) -> Apps:
-    taskboard = app_on(url)
+    # One Taskboard app for every side of it: the extra view changes nothing for the others.
+    taskboard = handled.register(app_on(url))
     tutorial = tutorial_app.create_app(url)
     with taskboard.app_context():
         engine = db.engine
@@ -44,6 +56,7 @@ def _apps(url: str) -> Apps:
     return {
         "taskboard": (taskboard, engine, nullcontext),
         "unfiltered": (taskboard, engine, unfiltered),
+        "handled": (taskboard, engine, hard_deleting),
         "tutorial": (tutorial, bare, nullcontext),
     }
 

@@ -1,7 +1,8 @@
 """The HTTP benchmark's code path, end to end and tiny: ``python -m bench.http --quick`` seeds
-a scratch PostgreSQL database, starts the three gunicorn servers and drives every side. The
+a scratch PostgreSQL database, starts the four gunicorn servers and drives every side. The
 figures of so short a run mean nothing; what is checked is that every side answered, and only
-with the status it should, and that the database holds what the DELETEs answered."""
+with the status it should, that the database holds what the DELETEs answered, and that the
+ratios for information are reported."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dbs import SERVER_URLS, unavailable
 pytestmark = pytest.mark.servers
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED = {
-    "DELETE": {"ours": "204", "bare": "204"},
+    "DELETE": {"ours": "204", "bare": "204", "handled": "204"},
     "LIST": {"filtered": "200", "unfiltered": "200"},
 }
 
@@ -49,4 +50,9 @@ def test_quick_http_bench_answers_as_expected(tmp_path: Path) -> None:
             assert list(answered) == [status], (name, label, answered)
             assert answered[status] > 0
             assert comparison["sides"][label]["median_rps"] > 0
+        assert list(comparison["sides"]) == list(sides)
+    information = results["comparisons"]["DELETE"]["information"]
+    assert [i["ratio"] for i in information] == ["ours / handled", "handled / bare"]
+    assert all(i["value"] > 0 for i in information)
+    assert "INFO  DELETE: ours / handled" in done.stdout
     assert "PASS" in done.stdout or "FAIL" in done.stdout
