@@ -50,7 +50,7 @@ class ChunkedSoftDelete:
                 kind=OperationKind.DELETE,
                 root_model=self.root.name,
                 target=self.plan.target.description | {"chunk_size": chunk_size},
-            )
+            ).id
             cursor, counts = 0, {}
         else:
             op_id, cursor, counts = self._resumed(resume)

@@ -82,15 +82,28 @@ def unstamp(session: Session, nodes: list[Node], op_ids: list[int], wrap: bool) 
     return counts
 
 
+def journals(plan: Plan, *, snapshot: bool) -> bool:
+    """Whether a hard delete of ``plan`` writes journal entries (which need its operation)."""
+    return snapshot or any(
+        edge.rule in (Rule.SET_NULL, Rule.DETACH)
+        for step in plan.steps
+        for edge in step.node.dependents
+    )
+
+
 def remove_hard(
-    session: Session, plan: Plan, op_id: int, *, snapshot: bool, wrap: bool
+    session: Session, plan: Plan, op_id: int | None, *, snapshot: bool, wrap: bool
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Delete every step's rows children first; returns (counts, effects).
 
     ``effects`` counts what changed around the deleted rows: ``"Item.assignee_id": n`` links
-    nulled, ``"item_tag": n`` association rows detached.
+    nulled, ``"item_tag": n`` association rows detached. ``op_id`` is the operation the
+    journal entries belong to; ``None`` only where :func:`journals` says there are none.
     """
     sets = NestedRows(plan, wrap=wrap)
+    if op_id is None and journals(plan, snapshot=snapshot):
+        raise ValueError("a hard delete that journals needs its operation's id")
+    journal_op = op_id or 0  # never written when op_id is None (checked above)
     counts: dict[str, int] = {}
     effects: dict[str, int] = {}
     for step in reversed(plan.steps):
@@ -99,18 +112,18 @@ def remove_hard(
         for edge in node.dependents:
             if edge.rule is Rule.SET_NULL:
                 linked = edge.column.in_(sets.of(node))
-                _journal_links(session, op_id, edge.table, edge.column, linked)
+                _journal_links(session, journal_op, edge.table, edge.column, linked)
                 nulled = run(session, update(edge.table).where(linked).values({edge.column: None}))
                 if nulled:
                     effects[edge.name] = effects.get(edge.name, 0) + nulled
             elif edge.rule is Rule.DETACH:
                 linked = edge.column.in_(sets.of(node))
-                _journal_detached(session, op_id, edge.table, linked)
+                _journal_detached(session, journal_op, edge.table, linked)
                 detached = run(session, delete(edge.table).where(linked))
                 if detached:
                     effects[edge.table.name] = effects.get(edge.table.name, 0) + detached
         if snapshot:
-            write_snapshots(session, op_id, node.table, in_plan)
+            write_snapshots(session, journal_op, node.table, in_plan)
         if step.self_links:
             # A database-level cascade on the self-reference may remove rows of the set before
             # the statement reaches them (MariaDB goes row by row): count the set first.

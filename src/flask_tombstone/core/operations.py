@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,13 +11,16 @@ from typing import Any
 
 from sqlalchemy import Table, exists, insert, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from .errors import DatabaseFailure, TombstoneError
 from .records import Operation, OperationKind, OperationStatus, utcnow
 from .sql import INTERNAL
 
 OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
+JSON_COLUMNS = ("target", "counts", "effects", "context")
 
 
 @dataclass(frozen=True)
@@ -40,17 +44,24 @@ def actor_id(actor: Any) -> str | None:
     return str(actor)
 
 
-def open_operation(
-    session: Session,
+@dataclass(frozen=True)
+class Opened:
+    """An operation row written in this transaction, and the values it was written with."""
+
+    id: int
+    values: dict[str, Any]
+
+
+def _row(
     request: Request,
     *,
     kind: str,
     root_model: str,
     target: dict[str, Any],
-    ref_op: int | None = None,
-    created_at: datetime | None = None,
-) -> int:
-    values = {
+    ref_op: int | None,
+    created_at: datetime | None,
+) -> dict[str, Any]:
+    return {
         "kind": kind,
         "status": OperationStatus.RUNNING,
         "actor": request.actor,
@@ -64,8 +75,96 @@ def open_operation(
         "ref_op": ref_op,
         "created_at": created_at or utcnow(),
     }
-    result = session.execute(insert(OPERATIONS).values(values), execution_options=INTERNAL)
+
+
+def _closing(
+    counts: dict[str, int], effects: dict[str, Any] | None, *, done: bool
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "counts": {name: n for name, n in counts.items() if n},
+        "effects": effects or {},
+    }
+    if done:
+        values.update(status=OperationStatus.DONE, finished_at=utcnow())
+    return values
+
+
+def _insert(session: Session, values: dict[str, Any]) -> int:
+    # The values as parameters, not in the statement: one compiled INSERT serves every call.
+    result = session.execute(insert(OPERATIONS), values, execution_options=INTERNAL)
     return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+
+
+def open_operation(
+    session: Session,
+    request: Request,
+    *,
+    kind: str,
+    root_model: str,
+    target: dict[str, Any],
+    ref_op: int | None = None,
+    created_at: datetime | None = None,
+) -> Opened:
+    """Write the operation's row, ``running``, before its work (which needs its id)."""
+    values = _row(
+        request,
+        kind=kind,
+        root_model=root_model,
+        target=target,
+        ref_op=ref_op,
+        created_at=created_at,
+    )
+    return Opened(_insert(session, values), values)
+
+
+def finish_operation(
+    session: Session,
+    opened: Opened,
+    counts: dict[str, int],
+    effects: dict[str, Any] | None = None,
+) -> Operation:
+    """Close an operation opened in this transaction: one UPDATE, and the row known as
+    written, without reading it back."""
+    closing = _closing(counts, effects, done=True)
+    statement = update(OPERATIONS).where(OPERATIONS.c.id == opened.id).values(closing)
+    session.execute(statement, execution_options=INTERNAL)
+    return as_loaded(session, {"id": opened.id} | opened.values | closing)
+
+
+def record_operation(
+    session: Session,
+    request: Request,
+    *,
+    kind: str,
+    root_model: str,
+    target: dict[str, Any],
+    counts: dict[str, int],
+    effects: dict[str, Any] | None = None,
+) -> Operation:
+    """Write a finished operation in one INSERT, for work that did not need its id."""
+    values = _row(
+        request, kind=kind, root_model=root_model, target=target, ref_op=None, created_at=None
+    ) | _closing(counts, effects, done=True)
+    return as_loaded(session, {"id": _insert(session, values)} | values)
+
+
+def as_loaded(session: Session, values: dict[str, Any]) -> Operation:
+    """The :class:`Operation` of a row this transaction just wrote, in the session as if
+    loaded (no statement): JSON values as the database gives them back, the rest as given,
+    columns not written (the seal's) empty."""
+    row = dict.fromkeys(OPERATIONS.c.keys()) | values
+    for name in JSON_COLUMNS:
+        row[name] = json.loads(json.dumps(row[name]))
+    held = session.identity_map.get(identity_key(Operation, row["id"]))
+    if held is not None:
+        # A stale instance of a rolled-back operation whose id the database gave out again.
+        for name, value in row.items():
+            set_committed_value(held, name, value)
+        return held
+    operation = Operation(**row)
+    make_transient_to_detached(operation)
+    session.add(operation)
+    return operation
 
 
 def close_operation(
@@ -76,12 +175,9 @@ def close_operation(
     *,
     done: bool = True,
 ) -> Operation:
-    values: dict[str, Any] = {
-        "counts": {name: n for name, n in counts.items() if n},
-        "effects": effects or {},
-    }
-    if done:
-        values.update(status=OperationStatus.DONE, finished_at=utcnow())
+    """Close operation ``op_id``, opened in an earlier transaction or since changed (chunked
+    work), and read it back."""
+    values = _closing(counts, effects, done=done)
     if session.get_bind().dialect.update_returning:
         # One round trip: the row comes back with the UPDATE (PostgreSQL, SQLite).
         statement = update(Operation).where(Operation.id == op_id).values(values)

@@ -120,7 +120,7 @@ class Purger:
             root_model=source.root_model,
             target={"operation": source.id},
             ref_op=source.id,
-        )
+        ).id
 
     def _plan(self, source: Operation, boundary: int | None) -> Plan:
         """Seeds: the operation's stamped rows of every model it counted (all, or only the

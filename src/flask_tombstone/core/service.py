@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 from . import audit
 from .chunked import ChunkedSoftDelete
 from .errors import AlreadyGone, Blocked, Conflict, InvalidTarget, NotFound, PlanChanged, Protected
-from .execute import remove_hard, stamp_soft, unstamp
+from .execute import journals, remove_hard, stamp_soft, unstamp
 from .graph import ModelGraph, Node, build_graph
 from .inspect_rows import find_blockers, fingerprint
 from .listeners import Listeners
@@ -21,8 +21,9 @@ from .operations import (
     Request,
     actor_id,
     atomic,
-    close_operation,
+    finish_operation,
     open_operation,
+    record_operation,
     settled_by,
     trash_query,
 )
@@ -234,7 +235,7 @@ class Tombstone:
     ) -> Operation:
         target = plan.target
         now = utcnow()  # the operation's time is its rows' deleted_at
-        op_id = open_operation(
+        opened = open_operation(
             session,
             request,
             kind=OperationKind.DELETE,
@@ -242,6 +243,7 @@ class Tombstone:
             target=target.description,
             created_at=now,
         )
+        op_id = opened.id
         wrap = self._wrap(session)
         sets = StampedRows([op_id], wrap=wrap)
         stamped = stamp_soft(session, plan, op_id, now, sets)
@@ -249,7 +251,7 @@ class Tombstone:
         self._check_blockers(session, plan, sets, request)
         if expect is not None:
             self._check_token(session, plan, sets, expect)
-        return close_operation(session, op_id, stamped.counts)
+        return finish_operation(session, opened, stamped.counts)
 
     def _hard_delete(
         self,
@@ -266,16 +268,20 @@ class Tombstone:
         self._check_blockers(session, plan, sets, request)
         if expect is not None:
             self._check_token(session, plan, sets, expect)
-        op_id = open_operation(
-            session,
-            request,
-            kind=OperationKind.HARD_DELETE,
-            root_model=target.node.name,
-            target=target.description | {"snapshot": snapshot},
-        )
-        counts, effects = remove_hard(session, plan, op_id, snapshot=snapshot, wrap=wrap)
-        self._check_found(session, target, counts.get(target.node.name, 0), missing_ok, None)
-        return close_operation(session, op_id, counts, effects)
+        described = target.description | {"snapshot": snapshot}
+        kind, root = OperationKind.HARD_DELETE, target.node.name
+        if not journals(plan, snapshot=snapshot):
+            # Nothing is journaled, so nothing needs the operation's id before the rows go:
+            # the operation is written once, finished.
+            counts, effects = remove_hard(session, plan, None, snapshot=False, wrap=wrap)
+            self._check_found(session, target, counts.get(root, 0), missing_ok, None)
+            return record_operation(
+                session, request, kind=kind, root_model=root, target=described, counts=counts
+            )
+        opened = open_operation(session, request, kind=kind, root_model=root, target=described)
+        counts, effects = remove_hard(session, plan, opened.id, snapshot=snapshot, wrap=wrap)
+        self._check_found(session, target, counts.get(root, 0), missing_ok, None)
+        return finish_operation(session, opened, counts, effects)
 
     def _check_found(
         self, session: Session, target: Target, found: int, missing_ok: bool, op_id: int | None
@@ -372,7 +378,7 @@ class Tombstone:
             for op in ops:
                 op_nodes = restorable_nodes(self.graph, op.counts)
                 counts = unstamp(session, op_nodes, [op.id], wrap)
-                new_id = open_operation(
+                opened = open_operation(
                     session,
                     request,
                     kind=OperationKind.RESTORE,
@@ -380,7 +386,7 @@ class Tombstone:
                     target={"operation": op.id},
                     ref_op=op.id,
                 )
-                restored.append(close_operation(session, new_id, counts))
+                restored.append(finish_operation(session, opened, counts))
         refresh_restored(session, nodes)
         return restored[0]
 

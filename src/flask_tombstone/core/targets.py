@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import object_session
+from sqlalchemy.sql.util import find_tables
 
 from .errors import InvalidTarget
 from .graph import ModelGraph, Node
@@ -90,11 +91,15 @@ def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
         or statement._group_by_clauses
         or statement._having_criteria
         or statement._distinct
-        or len(statement.get_final_froms()) != 1
+        or statement._from_obj
     )
     if statement.whereclause is None:
         raise InvalidTarget(f"a bulk delete of {node.name} needs a filter (a WHERE clause)")
-    if simple:
+    # The WHERE reads the model's own table and nothing else (no other table, alias or
+    # subquery): it can serve as the target's criterion as it is. (Cheaper than asking the
+    # statement for its FROM list, which compiles it.)
+    tables = find_tables(statement.whereclause, check_columns=True, include_aliases=True)
+    if simple and all(table is node.table for table in tables):
         return Target(node, statement.whereclause, description)
     ids = statement.with_only_columns(node.pk)
     if statement._limit_clause is None:
