@@ -27,13 +27,18 @@ class PlainBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Entry(SoftDeleteMixin, Base):
-    __tablename__ = "entry"
-    __table_args__ = NO_AUTOVACUUM
+class EntryColumns:
+    """The columns of every entry-shaped table (besides the stamp)."""
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20))
     payload: Mapped[str] = mapped_column(String(200))
+
+
+class Entry(EntryColumns, SoftDeleteMixin, Base):
+    __tablename__ = "entry"
+    __table_args__ = NO_AUTOVACUUM
 
 
 class Project(SoftDeleteMixin, Base):
@@ -61,29 +66,21 @@ class Comment(SoftDeleteMixin, Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), index=True)
 
 
-class PlainEntry(PlainBase):
+class PlainEntry(EntryColumns, PlainBase):
     """``entry``'s layout, column for column and index for index, without the engine."""
 
     __tablename__ = "plain_entry"
     __table_args__ = NO_AUTOVACUUM
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20))
-    payload: Mapped[str] = mapped_column(String(200))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(), default=None)
     deleted_by_op: Mapped[int | None] = mapped_column(Integer(), default=None, index=True)
 
 
-class EntryArchive(PlainBase):
+class EntryArchive(EntryColumns, PlainBase):
     """Where the hand-written "copy, then delete" keeps deleted entries: the cheapest
     snapshot there is (the rows as they are, no serialisation), to set beside the journal's."""
 
     __tablename__ = "entry_archive"
     __table_args__ = NO_AUTOVACUUM
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20))
-    payload: Mapped[str] = mapped_column(String(200))
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(), default=None)
     deleted_by_op: Mapped[int | None] = mapped_column(Integer(), default=None)
 

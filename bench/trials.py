@@ -26,7 +26,8 @@ UNSTAMP = "SET deleted_at = NULL, deleted_by_op = NULL"
 SOFT_FLOOR = f"UPDATE entry {STAMP} WHERE status = 'done' AND deleted_at IS NULL"
 HARD_FLOOR = "DELETE FROM entry WHERE status = 'done'"
 COPY_FLOOR = (
-    "INSERT INTO entry_archive SELECT id, name, status, payload, deleted_at, deleted_by_op "
+    "INSERT INTO entry_archive (id, name, status, payload, deleted_at, deleted_by_op) "
+    "SELECT id, name, status, payload, deleted_at, deleted_by_op "
     "FROM entry WHERE status = 'done'",
     HARD_FLOOR,
 )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from .errors import Blocker, RowRef
 from .graph import Node
 from .planner import Check, Permission, Plan, RowSets
-from .sql import INTERNAL
+from .sql import INTERNAL, with_parent
 
 BLOCKER_CAP = 50
 """Blockers listed per check; the total is always counted."""
@@ -89,20 +89,8 @@ def _list_check(
 ) -> tuple[Sequence[Any], list[Blocker]]:
     edge, parent, child = check.edge, check.edge.parent, check.edge.child
     assert child is not None
-    target = parent.table.alias("target_row")
-    query = (
-        select(
-            child.pk,
-            child.label_column,
-            target.c[parent.pk.name],
-            target.c[parent.label_column.name],
-        )
-        .join_from(child.table, target, edge.column == target.c[parent.pk.name])
-        .where(where)
-        .order_by(child.pk)
-        .limit(cap)
-    )
-    rows = session.execute(query, execution_options=INTERNAL).all()
+    query, _ = with_parent(edge, "target_row")
+    rows = session.execute(query.where(where).limit(cap), execution_options=INTERNAL).all()
     listed = [
         Blocker(
             reason=check.reason,

@@ -7,14 +7,18 @@ live-unique constraint needs. Both are found set-based, for the whole operation 
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from .errors import RestoreConflict, RowRef
 from .graph import ModelGraph, Node
 from .planner import StampedRows
 from .policy import Rule
-from .sql import INTERNAL
+from .sql import INTERNAL, row_pairs, with_parent
 from .unique import live_unique_indexes
 
 CONFLICT_CAP = 50
@@ -38,24 +42,12 @@ def parent_conflicts(
             parent = edge.parent
             if edge.rule not in (Rule.CASCADE, Rule.RESTRICT) or not parent.soft:
                 continue
-            other = parent.table.alias("parent_row")
-            query = (
-                select(
-                    node.pk,
-                    node.label_column,
-                    other.c[parent.pk.name],
-                    other.c[parent.label_column.name],
-                    other.c.deleted_by_op,
-                )
-                .join_from(node.table, other, edge.column == other.c[parent.pk.name])
-                .where(
-                    sets.stamp(node),
-                    other.c.deleted_at.is_not(None),
-                    other.c.deleted_by_op.not_in(op_ids),
-                )
-                .order_by(node.pk)
-                .limit(CONFLICT_CAP)
-            )
+            query, other = with_parent(edge, "parent_row", "deleted_by_op")
+            query = query.where(
+                sets.stamp(node),
+                other.c.deleted_at.is_not(None),
+                other.c.deleted_by_op.not_in(op_ids),
+            ).limit(CONFLICT_CAP)
             for row in session.execute(query, execution_options=INTERNAL):
                 conflicts.append(
                     RestoreConflict(
@@ -69,6 +61,11 @@ def parent_conflicts(
     return conflicts
 
 
+def _same(columns: Sequence[Any], row: Any) -> Any:
+    """``row`` holds the same values as the stamped row in ``columns``."""
+    return and_(*(row.c[column.name] == column for column in columns))
+
+
 def unique_conflicts(
     session: Session, nodes: list[Node], op_ids: list[int], wrap: bool
 ) -> list[RestoreConflict]:
@@ -77,20 +74,8 @@ def unique_conflicts(
     conflicts: list[RestoreConflict] = []
     for node in nodes:
         for columns in live_unique_indexes(node.table):
-            live = node.table.alias("live_row")
-            same = [live.c[c.name] == c for c in columns]
-            query = (
-                select(
-                    node.pk,
-                    node.label_column,
-                    live.c[node.pk.name],
-                    live.c[node.label_column.name],
-                )
-                .join_from(node.table, live, and_(*same))
-                .where(sets.stamp(node), live.c.deleted_at.is_(None))
-                .order_by(node.pk)
-                .limit(CONFLICT_CAP)
-            )
+            query, live = row_pairs(node, node, "live_row", functools.partial(_same, columns))
+            query = query.where(sets.stamp(node), live.c.deleted_at.is_(None)).limit(CONFLICT_CAP)
             for row in session.execute(query, execution_options=INTERNAL):
                 conflicts.append(
                     RestoreConflict(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -64,6 +64,36 @@ def json_row(session: Session, table: Table, columns: Sequence[Any] | None = Non
     if name == "postgresql":
         return func.json_build_object(*args)
     return func.json_object(*args)
+
+
+def row_pairs(
+    node: Node, other: Node, alias: str, on: Callable[[Any], Any], *other_columns: str
+) -> tuple[Select[Any], Any]:
+    """``SELECT`` rows of ``node`` (id, label) with the row of ``other`` each is joined to by
+    ``on(other_alias)`` (id, label, and ``other_columns``), lowest ids first; with the alias,
+    for criteria on it. Conflicts and blockers are listed this way: a row and what it meets."""
+    row = other.table.alias(alias)
+    query = (
+        select(
+            node.pk,
+            node.label_column,
+            row.c[other.pk.name],
+            row.c[other.label_column.name],
+            *(row.c[name] for name in other_columns),
+        )
+        .join_from(node.table, row, on(row))
+        .order_by(node.pk)
+    )
+    return query, row
+
+
+def with_parent(edge: Edge, alias: str, *parent_columns: str) -> tuple[Select[Any], Any]:
+    """:func:`row_pairs` of ``edge``'s child rows and the parent rows they point at."""
+    assert edge.child is not None
+    parent = edge.parent
+    return row_pairs(
+        edge.child, parent, alias, lambda row: edge.column == row.c[parent.pk.name], *parent_columns
+    )
 
 
 def link_edges(node: Node, members: Sequence[Node]) -> list[Edge]:
