@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, current_app, flash, request, session, url_for
 from flask_sqlalchemy.pagination import Pagination
+from flask_wtf import FlaskForm
 from sqlalchemy import Select
 from werkzeug.wrappers import Response
 
@@ -80,3 +81,10 @@ def paginate(query: Select[Any]) -> Pagination:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(pop_undo=pop_undo, page_url=page_url, current_path=current_path)
+
+
+def flash_form_errors(form: FlaskForm, prefix: str = "") -> None:
+    """Flash each of ``form``'s validation errors (for forms posted from another page)."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(f"{prefix}{error}", "error")

@@ -12,7 +12,7 @@ from taskboard.deletion.views import Subject, confirm_delete
 from taskboard.extensions import db, destructive_limit
 from taskboard.models import Comment, Item
 from taskboard.typed import login_required
-from taskboard.ui import redirect_to
+from taskboard.ui import flash_form_errors, redirect_to
 
 from . import services
 from .forms import CommentForm
@@ -30,9 +30,7 @@ def add(item: Item) -> ResponseReturnValue:
         db.session.commit()
         flash("Comment added.", "success")
         return redirect_to(url_for("items.show", item_id=item.id) + f"#comment-{comment.id}")
-    for errors in form.errors.values():
-        for error in errors:
-            flash(f"Comment not added: {error}", "error")
+    flash_form_errors(form, "Comment not added: ")
     return redirect_to(url_for("items.show", item_id=item.id) + "#comments")
 
 

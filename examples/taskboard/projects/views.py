@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -13,9 +15,9 @@ from taskboard.extensions import db, destructive_limit
 from taskboard.formkit import choices
 from taskboard.items import services as items
 from taskboard.items.forms import ItemFilterForm
-from taskboard.models import Project
+from taskboard.models import Project, User
 from taskboard.typed import login_required
-from taskboard.ui import paginate, redirect_to
+from taskboard.ui import flash_form_errors, paginate, redirect_to
 
 from . import services
 from .forms import ActionForm, MemberForm, ProjectFilterForm, ProjectForm, TransferForm
@@ -94,20 +96,13 @@ def edit(project: Project) -> ResponseReturnValue:
 def add_member(project: Project) -> ResponseReturnValue:
     form = MemberForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
     else:
-        try:
-            user = services.add_member(project, form.username.data or "")
-        except services.ProjectError as error:
-            db.session.rollback()
-            for reason in error.reasons:
-                flash(reason, "error")
-        else:
-            db.session.commit()
-            flash(f"{user.username} joined the project.", "success")
-    return redirect_to(url_for("projects.show", project_id=project.id) + "#team")
+        _change_team(
+            lambda: services.add_member(project, form.username.data or ""),
+            lambda user: f"{user.username} joined the project.",
+        )
+    return _team_of(project)
 
 
 @bp.post("/<id:project_id>/members/<id:user_id>/remove")
@@ -116,16 +111,11 @@ def add_member(project: Project) -> ResponseReturnValue:
 @load(Project, allow=may_manage_project)
 def remove_member(project: Project, user_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
-        try:
-            user = services.remove_member(project, user_id)
-        except services.ProjectError as error:
-            db.session.rollback()
-            for reason in error.reasons:
-                flash(reason, "error")
-        else:
-            db.session.commit()
-            flash(f"{user.username} left the project.", "success")
-    return redirect_to(url_for("projects.show", project_id=project.id) + "#team")
+        _change_team(
+            lambda: services.remove_member(project, user_id),
+            lambda user: f"{user.username} left the project.",
+        )
+    return _team_of(project)
 
 
 @bp.post("/<id:project_id>/transfer")
@@ -136,15 +126,27 @@ def transfer(project: Project) -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Choose one of the project's members.", "error")
     else:
-        try:
-            owner = services.transfer(project, int(form.owner.data))
-        except services.ProjectError as error:
-            db.session.rollback()
-            for reason in error.reasons:
-                flash(reason, "error")
-        else:
-            db.session.commit()
-            flash(f"{owner.username} now owns “{project.name}”.", "success")
+        _change_team(
+            lambda: services.transfer(project, int(form.owner.data)),
+            lambda owner: f"{owner.username} now owns “{project.name}”.",
+        )
+    return _team_of(project)
+
+
+def _change_team(change: Callable[[], User], done: Callable[[User], str]) -> None:
+    """Run ``change``: committed and announced, or rolled back with its reasons flashed."""
+    try:
+        user = change()
+    except services.ProjectError as error:
+        db.session.rollback()
+        for reason in error.reasons:
+            flash(reason, "error")
+    else:
+        db.session.commit()
+        flash(done(user), "success")
+
+
+def _team_of(project: Project) -> ResponseReturnValue:
     return redirect_to(url_for("projects.show", project_id=project.id) + "#team")
 
 

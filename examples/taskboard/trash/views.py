@@ -11,7 +11,7 @@ from taskboard.deletion.errors import Refused
 from taskboard.extensions import db, destructive_limit
 from taskboard.operations.services import actor_names
 from taskboard.typed import login_required
-from taskboard.ui import is_htmx, paginate, redirect_to
+from taskboard.ui import flash_form_errors, is_htmx, paginate, redirect_to
 
 from . import services
 from .forms import PurgeForm, RestoreForm, TrashFilterForm
@@ -80,9 +80,7 @@ def purge(op_id: int) -> ResponseReturnValue:
         abort(404)  # for members, the purge of anything does not exist
     form = PurgeForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash_form_errors(form)
         return redirect_to(url_for("trash.index"))
     try:
         report = services.purge(services.PurgeCommand(op_id, me(), form.reason.data or ""))

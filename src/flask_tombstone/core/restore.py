@@ -93,7 +93,8 @@ def parent_operations(conflicts: list[RestoreConflict]) -> set[int]:
 
 
 def describe(conflict: RestoreConflict) -> str:
-    """A sentence for people, used by the HTML pages and the CLI."""
+    """A sentence for people: the CLI's wording (an application may word its own, as
+    Taskboard does with its users' nouns)."""
     row = f"{conflict.row.model} {conflict.row.label!r}"
     if conflict.reason == "parent_in_trash" and conflict.other is not None:
         return (
