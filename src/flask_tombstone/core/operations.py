@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy import JSON, Table, exists, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,7 +20,7 @@ from .records import Operation, OperationKind, OperationStatus, utcnow
 from .sql import INTERNAL
 
 OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
-JSON_COLUMNS = ("target", "counts", "effects", "context")
+JSON_COLUMNS = tuple(column.name for column in OPERATIONS.c if isinstance(column.type, JSON))
 
 
 @dataclass(frozen=True)
