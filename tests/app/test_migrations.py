@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from taskboard_support import config_for
 
 from dbs import scratch_database
+from flask_tombstone.core.journal_storage import lz4_available
 from flask_tombstone.core.unique import LIVE_UNIQUE
 from taskboard import create_app
 from taskboard.extensions import db
@@ -63,9 +64,22 @@ def test_upgrade_creates_the_models_schema_and_downgrade_removes_it(
             tables = set(inspect(db.engine).get_table_names())
             assert {"tombstone_operation", "tombstone_journal", "operation_project"} <= tables
             check_live_unique(db.engine)
+            check_journal_compression(db.engine)
             downgrade(directory=directory, revision="base")
             assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
             db.engine.dispose()
+
+
+def check_journal_compression(engine: Engine) -> None:
+    """Snapshots compressed with lz4 where PostgreSQL has it (migration 0004)."""
+    with engine.connect() as connection:
+        if not lz4_available(connection):
+            return
+        compression = connection.exec_driver_sql(
+            "SELECT attcompression FROM pg_attribute "
+            "WHERE attrelid = 'tombstone_journal'::regclass AND attname = 'data'"
+        ).scalar()
+    assert compression == "l"
 
 
 def check_live_unique(engine: Engine) -> None:

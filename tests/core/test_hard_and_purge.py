@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from flask_tombstone.core import Blocked, Conflict, JournalEntry, Operation, Tombstone, snapshots
+from flask_tombstone.core.journal_storage import lz4_available
 from flask_tombstone.core.records import utcnow
 
 from .conftest import World
@@ -106,6 +107,32 @@ def test_snapshots_come_back_row_for_row_across_chunks(
     dialect = session.get_bind().dialect.name
     per_entry = 1 if dialect in ("mysql", "mariadb") else chunk_rows
     assert entries == 1 + -(-len(names) // per_entry)
+
+
+def test_snapshots_written_row_by_row_are_read_too(session: Session, tombstone: Tombstone) -> None:
+    """Journals written before snapshots went column by column keep reading back."""
+    op = Operation(kind="hard_delete", status="done", root_model="File", target={})
+    session.add(op)
+    session.flush()
+    legacy = {"columns": ["id", "name"], "rows": [[1, "a"], [2, "b"]]}
+    session.add(JournalEntry(op_id=op.id, kind="snapshot", table_name="file", data=legacy))
+    session.commit()
+    assert list(tombstone.snapshots(op.id, session)) == [
+        ("file", {"id": 1, "name": "a"}),
+        ("file", {"id": 2, "name": "b"}),
+    ]
+
+
+def test_the_journal_is_compressed_with_lz4_where_postgresql_can(session: Session) -> None:
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        assert not lz4_available(connection)
+        return
+    compression = connection.exec_driver_sql(
+        "SELECT attcompression FROM pg_attribute "
+        "WHERE attrelid = 'tombstone_journal'::regclass AND attname = 'data'"
+    ).scalar()
+    assert compression == ("l" if lz4_available(connection) else "")  # l: lz4
 
 
 def test_hard_delete_takes_trashed_descendants_along(

@@ -21,6 +21,7 @@ from .errors import (
     TombstoneError,
 )
 from .graph import Edge, ModelGraph, Node
+from .journal_storage import compress_journal
 from .listeners import INCLUDE_DELETED, ONLY_DELETED
 from .mixin import ProtectedMixin, SoftDeleteMixin, policy_of
 from .policy import Policy, Rule
@@ -74,6 +75,7 @@ __all__ = [
     "Tombstone",
     "TombstoneError",
     "Verification",
+    "compress_journal",
     "describe_conflict",
     "policy_of",
     "unique_live",

@@ -25,8 +25,10 @@ JOURNAL: Table = JournalEntry.__table__  # type: ignore[assignment]
 
 
 def run(session: Session, statement: Any) -> int:
-    result = session.execute(statement, execution_options=INTERNAL)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    """Execute a set-based write on the session's connection, as Core: none of the ORM's
+    execution work (``synchronize_session``, events) applies to the engine's own statements,
+    and the session's instances are brought up to date by :mod:`.sync` afterwards."""
+    return int(session.connection().execute(statement).rowcount)
 
 
 @dataclass(frozen=True)

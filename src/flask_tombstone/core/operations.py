@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from .errors import DatabaseFailure, TombstoneError
+from .errors import DatabaseFailure
 from .records import Operation, OperationKind, OperationStatus, utcnow
 from .sql import INTERNAL
 
@@ -91,8 +91,9 @@ def _closing(
 
 def _insert(session: Session, values: dict[str, Any]) -> int:
     # The values as parameters, not in the statement: one compiled INSERT serves every call.
-    result = session.execute(insert(OPERATIONS), values, execution_options=INTERNAL)
-    return int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
+    key = session.connection().execute(insert(OPERATIONS), values).inserted_primary_key
+    assert key is not None  # an INSERT of one row always has it
+    return int(key[0])
 
 
 def open_operation(
@@ -127,7 +128,7 @@ def finish_operation(
     written, without reading it back."""
     closing = _closing(counts, effects, done=True)
     statement = update(OPERATIONS).where(OPERATIONS.c.id == opened.id).values(closing)
-    session.execute(statement, execution_options=INTERNAL)
+    session.connection().execute(statement)
     return as_loaded(session, {"id": opened.id} | opened.values | closing)
 
 
@@ -216,24 +217,39 @@ def trash_query() -> Any:
 
 @contextmanager
 def atomic(session: Session) -> Iterator[None]:
-    """Run an operation in a savepoint: any failure leaves the database as it was.
+    """Run an operation so that any failure leaves the database as it was: in a savepoint of
+    the caller's transaction, or, when that transaction has sent nothing yet, in the
+    transaction itself (rolled back on failure; the savepoint's two round trips saved).
 
     Database errors come out as :class:`~.errors.DatabaseFailure` (the original chained).
     """
     begin_sqlite_transaction(session)
-    savepoint = session.begin_nested()
+    savepoint = None if _sent_nothing(session) else session.begin_nested()
     try:
         yield
-    except TombstoneError:
-        savepoint.rollback()
+    except BaseException as exc:
+        if savepoint is None:
+            session.rollback()
+        else:
+            savepoint.rollback()
+        if isinstance(exc, DBAPIError):
+            raise DatabaseFailure() from exc
         raise
-    except DBAPIError as exc:
-        savepoint.rollback()
-        raise DatabaseFailure() from exc
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
+    if savepoint is not None:
+        savepoint.commit()
+
+
+def _sent_nothing(session: Session) -> bool:
+    """Whether the session's transaction has sent no statement yet (pending changes are
+    flushed first, as a savepoint would), so that rolling it back undoes exactly the
+    operation. Known from psycopg's transaction status; other drivers, an autocommit
+    connection or a flush in progress (the listeners' ``session.delete``) take a savepoint."""
+    if session._flushing:
+        return False
+    session.flush()
+    dbapi = session.connection().connection.dbapi_connection
+    status = getattr(getattr(dbapi, "info", None), "transaction_status", None)
+    return getattr(status, "name", None) == "IDLE" and not getattr(dbapi, "autocommit", True)
 
 
 def begin_sqlite_transaction(session: Session) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, MetaData, String, Table, Text, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from . import journal_storage
 from .policy import Policy
 
 NAMING_CONVENTION = {
@@ -106,6 +107,8 @@ class JournalEntry(RecordBase):
     data: Mapped[Any] = mapped_column(JSON, default=None)
 
 
+event.listen(JournalEntry.__table__, "after_create", journal_storage.on_create)
+
 RECORD_TABLES: tuple[Table, ...] = (
     Operation.__table__,  # type: ignore[assignment]
     JournalEntry.__table__,
@@ -117,4 +120,6 @@ def install_tables(metadata: MetaData) -> None:
     Alembic's autogenerate see them beside the application's own tables."""
     for table in RECORD_TABLES:
         if table.name not in metadata.tables:
-            table.to_metadata(metadata)
+            copy = table.to_metadata(metadata)
+            if table is JournalEntry.__table__:  # listeners are not copied along
+                event.listen(copy, "after_create", journal_storage.on_create)
