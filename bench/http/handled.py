@@ -36,7 +36,7 @@ from taskboard.access.permissions import may_delete_item
 from taskboard.api import ratelimit
 from taskboard.api.access import load
 from taskboard.api.auth import authenticate
-from taskboard.api.items import ITEM, WITH_PROJECT
+from taskboard.api.items import ITEMS
 from taskboard.api.schemas import DeleteArgs
 from taskboard.extensions import csrf, db, tombstone
 from taskboard.models import Item
@@ -52,12 +52,12 @@ blp = Blueprint(
 blp.before_request(authenticate)
 
 
-@blp.route(f"/{ITEM}", methods=["DELETE"])
+@blp.route(f"/<id:{ITEMS.row_parameter}>", methods=["DELETE"])
 @blp.arguments(DeleteArgs, location="query")  # parsed as ours parses them; unused
 @blp.response(204)
 def delete_item(args: dict[str, Any], item_id: int) -> Response:
     """Hard-delete the item (its comments go by the database's cascade)."""
-    item = load(Item, item_id, allow=may_delete_item, options=WITH_PROJECT)
+    item = load(Item, item_id, allow=may_delete_item, options=ITEMS.delete_options)
     db.session.delete(item)
     db.session.commit()
     return Response(status=204)  # as ours answers

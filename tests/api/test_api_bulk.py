@@ -57,6 +57,17 @@ def test_unknown_filter_field_is_422(api: Any, world: World) -> None:
     assert "owner_id" in problem["errors"]["json"]["filter"]
 
 
+@pytest.mark.parametrize("field", ["q", "tag"])
+def test_an_empty_filter_value_is_422_though_the_list_ignores_it(
+    app: Flask, api: Any, world: World, field: str
+) -> None:
+    mia = api("mia")
+    assert mia.get(f"/api/items?{field}=").json["total"] == 2  # the list: no filter
+    body = {"filter": {field: ""}, "expected_count": 2}  # a bulk delete: never everything
+    assert field in assert_problem(post(mia, body), 422)["errors"]["json"]["filter"]
+    assert live(app, Item, world.alpha_item) is not None
+
+
 def test_over_the_cap_is_400_naming_it(make_app: Any) -> None:
     from api_support import issue_token
     from taskboard_support import build_world

@@ -31,6 +31,9 @@ def test_openapi_document_is_served_with_bearer_security(app: Flask) -> None:
     assert {"/api/items", "/api/items/{item_id}", "/api/items/{item_id}/deletion-preview"} <= set(
         spec["paths"]
     )
+    for noun in ("project", "comment", "tag"):  # each row's parameter is named for its model
+        row = f"/api/{noun}s/{{{noun}_id}}"
+        assert {row, f"{row}/deletion-preview"} <= set(spec["paths"])
 
 
 def test_docs_page_is_local_and_lists_every_operation(app: Flask) -> None:

@@ -18,8 +18,7 @@ from werkzeug.wrappers import Response
 
 from taskboard.deletion.bulk import measure
 from taskboard.deletion.errors import Refused
-from taskboard.items import services as items
-from taskboard.models import Item, User
+from taskboard.models import User
 
 from . import deleting
 from .auth import caller
@@ -35,9 +34,6 @@ class BulkDelete:
     @property
     def noun(self) -> str:
         return f"{self.model.__name__.lower()}s"
-
-
-ITEMS = BulkDelete(Item, lambda user, wanted: items.matching(user, items.ItemFilter(**wanted)))
 
 
 def selected(spec: BulkDelete, body: dict[str, Any]) -> tuple[Select[Any], int | None]:
@@ -92,8 +88,3 @@ def delete(spec: BulkDelete, body: dict[str, Any]) -> Response:
         )
     charge_rows(target.count)  # the deletion budget, before anything is written
     return deleting.delete_target(target.query, body.get("confirm_token", ""), bulk=True)
-
-
-def delete_items(body: dict[str, Any]) -> Response:
-    """``POST /api/items/bulk-delete``."""
-    return delete(ITEMS, body)

@@ -6,16 +6,14 @@ from dataclasses import replace
 from typing import Any
 
 from taskboard.items import services
-from taskboard.models import Item, Project, Status
+from taskboard.models import Item, Project, Status, User
 
-from .auth import caller
 from .writes import invalid, parent
 
 FIELDS = {"assignee": "assignee_id", "tags": "tag_ids"}  # {service's field: API field}
 
 
-def create(data: dict[str, Any]) -> Item:
-    user = caller()
+def create(user: User, data: dict[str, Any]) -> Item:
     project = parent(Project, data, "project_id")
     try:
         return services.create(project, user, _input(data, services.ItemInput(name="")))

@@ -1,5 +1,5 @@
-"""Schemas of what clients send for projects, comments and tags: bodies to create and change
-them, and the filter grammar their lists and bulk deletes share.
+"""Schemas of what clients send: bodies to create and change projects, comments and tags, and
+the filter grammar each resource's list and bulk delete share (items' too).
 
 Bodies give the shape (fields, types, required); lengths, patterns and trimming are the HTML
 forms' own rules, applied to the same values (``writes.validated``), so they live in one place.
@@ -7,9 +7,11 @@ forms' own rules, applied to the same values (``writes.validated``), so they liv
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
-from .schemas import ID, BulkDeleteSchema, PageArgs, text
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .schemas import ID, STATUSES, PageArgs, text
 
 
 # -- bodies ------------------------------------------------------------------------------------
@@ -61,6 +63,34 @@ class TagFilterSchema(Schema):
     name = text(validate.Length(min=1, max=40))
 
 
+class ItemFilterSchema(Schema):
+    """An empty ``q`` or ``tag`` narrows nothing: the list takes it as no filter, a bulk delete
+    refuses it (:class:`BulkDeleteSchema`)."""
+
+    project_id = fields.Integer(validate=ID)
+    status = fields.String(validate=STATUSES)
+    q = text(validate.Length(max=200), metadata={"description": "In the name"})
+    assignee = fields.String(validate=validate.OneOf(["me", "none"]))
+    tag = text(validate.Length(max=40), metadata={"description": "A tag's name"})
+
+
+class BulkDeleteSchema(Schema):
+    """The body of ``POST .../bulk-delete``; :func:`bulk_delete_of` adds the ``filter``."""
+
+    ids = fields.List(fields.Integer(validate=ID), validate=validate.Length(min=1, max=10_000))
+    expected_count = fields.Integer(validate=validate.Range(min=0))
+    confirm_token = fields.String(validate=validate.Length(max=200))
+
+    @validates_schema
+    def _every_filter_field_narrows(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Items' ``q`` and ``tag`` take an empty text (the list: no filter); the other
+        # filters' text fields refuse it themselves (Length(min=1)).
+        empty = [name for name, value in data.get("filter", {}).items() if value == ""]
+        if empty:
+            message = "Empty: it would narrow nothing (a bulk delete never means everything)."
+            raise ValidationError({"filter": {name: [message] for name in empty}})
+
+
 def list_args_of(filter_schema: type[Schema]) -> type[Schema]:
     """A list's query arguments: a page, and the resource's filter."""
     name = filter_schema.__name__.removesuffix("FilterSchema") + "ListArgs"
@@ -68,6 +98,6 @@ def list_args_of(filter_schema: type[Schema]) -> type[Schema]:
 
 
 def bulk_delete_of(filter_schema: type[Schema]) -> type[Schema]:
-    """The body of ``POST .../bulk-delete``: the items' own, with the resource's filter."""
+    """The body of ``POST .../bulk-delete``, with the resource's filter."""
     name = filter_schema.__name__.removesuffix("FilterSchema") + "BulkDeleteSchema"
     return type(name, (BulkDeleteSchema,), {"filter": fields.Nested(filter_schema)})

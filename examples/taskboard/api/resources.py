@@ -1,12 +1,16 @@
 """The routes every resource shares, declared once per model from a :class:`Resource`: list
 (paginated, filtered) and create; read (with an ETag), change (``If-Match``) and delete one
-row; its deletion preview; and the bulk delete, whose filter grammar is the list's."""
+row; its deletion preview; and the bulk delete, whose filter grammar is the list's.
+
+A row's path parameter is named for its model (``/api/items/{item_id}``), an ``<id:...>``
+(``taskboard.security.IdConverter``: anything but a positive INTEGER is no route at all).
+"""
 
 from __future__ import annotations
 
 # flask-smorest ships no type information: its decorators keep our signatures as written.
 # mypy: disable-error-code="untyped-decorator"
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +18,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema
 from sqlalchemy import Select
+from sqlalchemy.sql.base import ExecutableOption
 from werkzeug.wrappers import Response
 
 from taskboard.models import User
@@ -48,10 +53,19 @@ class Resource:
     update: Callable[[Any, dict[str, Any]], Any]  # the row changed through the service
     may_edit: Rule
     may_delete: Rule
+    # Loader options (``selectinload``, ``joinedload``...), so that what is read next comes in
+    # the same statement (or one more for a whole page), never one lazy load per row:
+    list_options: Sequence[ExecutableOption] = ()  # a page's rows: what the representation reads
+    delete_options: Sequence[ExecutableOption] = ()  # the row to DELETE or preview: may_delete's
 
     @property
     def noun(self) -> str:
         return self.model.__name__.lower()
+
+    @property
+    def row_parameter(self) -> str:
+        """The name of a row's path parameter: ``item_id`` in ``/api/items/{item_id}``."""
+        return f"{self.noun}_id"
 
 
 def narrowed(
@@ -78,19 +92,21 @@ def blueprint(name: str, description: str) -> Blueprint:
     return blp
 
 
-def with_etag(row: Any, schema: type[Schema]) -> tuple[Any, int, dict[str, str]]:
+def with_etag(row: Any, schema: Schema) -> tuple[Any, int, dict[str, str]]:
     return row, 200, {"ETag": writes.etag(row, schema)}
 
 
 def add_routes(blp: Blueprint, resource: Resource) -> None:
-    add_collection_routes(blp, resource)
-    add_row_routes(blp, resource)
+    representation = resource.schema()  # stateless: one instance serves every request
+    add_collection_routes(blp, resource, representation)
+    add_row_routes(blp, resource, representation)
     add_bulk_route(blp, resource)
 
 
-def add_collection_routes(blp: Blueprint, resource: Resource) -> None:
+def add_collection_routes(blp: Blueprint, resource: Resource, representation: Schema) -> None:
     """``GET`` (one page, filtered) and ``POST`` (create) on ``/api/<things>``."""
     noun, schema = resource.noun, resource.schema
+    article = "an" if noun[0] in "aeiou" else "a"
 
     class Rows(MethodView):
         @blp.doc(security=SECURITY, summary=f"The {noun}s the caller can see, one page")
@@ -99,40 +115,45 @@ def add_collection_routes(blp: Blueprint, resource: Resource) -> None:
         def get(self, args: dict[str, Any]) -> dict[str, Any]:
             wanted = {k: v for k, v in args.items() if k not in ("page", "per_page")}
             query = resource.matching(caller(), wanted).order_by(*resource.order)
-            return paged(query, args)
+            return paged(query.options(*resource.list_options), args)
 
-        @blp.doc(security=SECURITY, summary=f"Create a {noun}, answered with its ETag")
+        @blp.doc(security=SECURITY, summary=f"Create {article} {noun}, answered with its ETag")
         @blp.arguments(resource.create_schema)
         @blp.response(201, schema, headers=CREATED)
         @blp.alt_response(409, response="CONFLICT")  # a taken name, or a save racing ours
         def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
             row = writes.commit(lambda: resource.create(caller(), data))
-            headers = {"ETag": writes.etag(row, schema), "Location": f"{blp.url_prefix}/{row.id}"}
-            return row, 201, headers
+            location = f"{blp.url_prefix}/{row.id}"
+            return row, 201, {"ETag": writes.etag(row, representation), "Location": location}
 
     Rows.__name__ = f"{resource.model.__name__}Rows"
     blp.route("")(Rows)
 
 
-def add_row_routes(blp: Blueprint, resource: Resource) -> None:
-    """``GET``, ``PATCH`` and ``DELETE /<id>``, ``GET /<id>/deletion-preview``."""
+def add_row_routes(blp: Blueprint, resource: Resource, representation: Schema) -> None:
+    """``GET``, ``PATCH`` and ``DELETE /<id>``, ``GET /<id>/deletion-preview``. The row is
+    serialised for its ETag only where one is answered, or to check a sent ``If-Match``."""
     model, schema, noun = resource.model, resource.schema, resource.noun
+    key = resource.row_parameter
+
+    def deletable(path: dict[str, int]) -> Any:
+        return load(model, path[key], allow=resource.may_delete, options=resource.delete_options)
 
     class Row(MethodView):
         @blp.doc(security=SECURITY, summary=f"One {noun}, with its ETag")
         @blp.response(200, schema, headers=ETAG)
-        def get(self, ident: int) -> tuple[Any, int, dict[str, str]]:
-            return with_etag(load(model, ident), schema)
+        def get(self, **path: int) -> tuple[Any, int, dict[str, str]]:
+            return with_etag(load(model, path[key]), representation)
 
         @blp.doc(security=SECURITY, summary=f"Change some of the {noun}'s fields (If-Match)")
         @blp.arguments(resource.update_schema(partial=True))
         @blp.response(200, schema, headers=ETAG)
         @blp.alt_response(409, response="CONFLICT")  # a taken name, or a save racing ours
-        def patch(self, data: dict[str, Any], ident: int) -> tuple[Any, int, dict[str, str]]:
-            row = load(model, ident, allow=resource.may_edit)
-            deleting.check_if_match(deleting.etag_of(schema().dump(row)))
+        def patch(self, data: dict[str, Any], **path: int) -> tuple[Any, int, dict[str, str]]:
+            row = load(model, path[key], allow=resource.may_edit)
+            deleting.check_if_match(lambda: deleting.etag_of(representation.dump(row)))
             writes.commit(lambda: resource.update(row, data))
-            return with_etag(row, schema)
+            return with_etag(row, representation)
 
         @blp.doc(security=SECURITY, summary=f"Move the {noun} (and what goes with it) to trash")
         @blp.arguments(DeleteArgs, location="query")
@@ -140,18 +161,19 @@ def add_row_routes(blp: Blueprint, resource: Resource) -> None:
         @blp.alt_response(
             200, schema=OperationSchema, description="With Prefer: return=representation"
         )
-        def delete(self, args: dict[str, Any], ident: int) -> Response:
-            row = load(model, ident, allow=resource.may_delete)
-            representation = schema().dump(row)
-            return deleting.delete_row(row, representation, args.get("confirm_token", ""))
+        def delete(self, args: dict[str, Any], **path: int) -> Response:
+            row = deletable(path)
+            return deleting.delete_row(
+                row, lambda: representation.dump(row), args.get("confirm_token", "")
+            )
 
-    def preview(ident: int) -> dict[str, Any]:
-        return deleting.preview_row(load(model, ident, allow=resource.may_delete))
+    def preview(**path: int) -> dict[str, Any]:
+        return deleting.preview_row(deletable(path))
 
     preview.__doc__ = f"What deleting the {noun} would take along, blockers, confirm token."
     Row.__name__ = f"{model.__name__}Row"
-    blp.route("/<id:ident>")(Row)
-    blp.route("/<id:ident>/deletion-preview", endpoint="preview")(
+    blp.route(f"/<id:{key}>")(Row)
+    blp.route(f"/<id:{key}>/deletion-preview", endpoint="preview")(
         blp.doc(security=SECURITY)(blp.response(200, PreviewSchema)(preview))
     )
 

@@ -66,23 +66,6 @@ class ItemCreateSchema(ItemInputSchema):
     project_id = fields.Integer(required=True, validate=ID)
 
 
-class ItemListArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    project_id = fields.Integer(validate=ID)
-    status = fields.String(validate=STATUSES)
-    q = text(validate.Length(max=200))
-    assignee = fields.String(validate=validate.OneOf(["me", "none"]))
-    tag = text(validate.Length(max=40))
-
-
-class ItemPageSchema(Schema):
-    items = fields.List(fields.Nested(ItemSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-
-
 class DeleteArgs(Schema):
     confirm_token = fields.String(
         validate=validate.Length(max=200),
@@ -169,21 +152,3 @@ class ProblemSchema(Schema):
     code = fields.String(metadata={"description": "What happened, for programs"})
     errors = fields.Dict(metadata={"description": "422: {location: {field: [messages]}}"})
     reasons = fields.List(fields.String(), metadata={"description": "Every reason, in words"})
-
-
-class ItemFilterSchema(Schema):
-    """The allow-listed filter grammar of a bulk delete: these fields, equality only (``q``
-    is a case-insensitive substring of the name); anything else is 422."""
-
-    q = text(validate.Length(min=1, max=200))
-    project_id = fields.Integer(validate=ID)
-    status = fields.String(validate=STATUSES)
-    assignee = fields.String(validate=validate.OneOf(["me", "none"]))
-    tag = text(validate.Length(min=1, max=40))
-
-
-class BulkDeleteSchema(Schema):
-    ids = fields.List(fields.Integer(validate=ID), validate=validate.Length(min=1, max=10_000))
-    filter = fields.Nested(ItemFilterSchema)
-    expected_count = fields.Integer(validate=validate.Range(min=0))
-    confirm_token = fields.String(validate=validate.Length(max=200))

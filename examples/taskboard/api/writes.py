@@ -69,8 +69,9 @@ def checked(form_class: type[FlaskForm], field: str, value: Any) -> Any:
     return validated(form_class, {field: value})[field].data
 
 
-def etag(row: Any, schema: type[Schema]) -> str:
-    return f'"{etag_of(schema().dump(row))}"'
+def etag(row: Any, schema: Schema) -> str:
+    """The ``ETag`` header of ``row`` as ``schema`` represents it."""
+    return f'"{etag_of(schema.dump(row))}"'
 
 
 def commit(work: Callable[[], R]) -> R:
