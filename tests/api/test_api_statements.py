@@ -96,3 +96,17 @@ def test_delete_with_if_match_still_checks_the_current_etag(
     assert stale.status_code == 412
     assert stale.content_type == "application/problem+json"
     assert caller.delete(url, headers={"If-Match": etag}).status_code == 204
+
+
+def test_the_project_owner_deleting_a_comment_reads_it_with_its_project_at_once(
+    app: Flask, api: Any, world: World
+) -> None:
+    owner = api("mia")  # owns Alpha; the comment is max's: may_delete_comment reads the project
+    assert owner.get(f"/api/comments/{world.alpha_comment}").status_code == 200
+    with recorded(app) as sent:
+        response = owner.delete(f"/api/comments/{world.alpha_comment}")
+    assert response.status_code == 204
+    writing = next(i for i, s in enumerate(sent) if not s.upper().startswith("SELECT"))
+    reads = sent[:writing]
+    assert len(reads) == 2, reads  # the token with its account; the comment, item and project
+    assert "project" in reads[1].split(" WHERE ")[0]

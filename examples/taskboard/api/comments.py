@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select
+from sqlalchemy.orm import joinedload
 
 from taskboard.access import rows
 from taskboard.access.permissions import may_delete_comment, may_edit_comment
@@ -54,5 +55,7 @@ add_routes(
         update=update,
         may_edit=may_edit_comment,
         may_delete=may_delete_comment,
+        # What may_delete_comment reads of someone else's comment, in the same statement.
+        delete_options=(joinedload(Comment.item).joinedload(Item.project),),
     ),
 )
