@@ -45,7 +45,7 @@ def table(results: list[PairResult], statements: dict[str, int]) -> list[str]:
                 row(
                     pair.name if mine else "",
                     label(side),
-                    str(statements.get(side.label, 0)),
+                    str(statements.get(side.label, "?")),
                     f"{result.median_rps(side):.1f}",
                     f"{min(runs):.0f}..{max(runs):.0f}",
                     f"{_median(samples, 'server_cpu_ms'):.2f} ms/req",
