@@ -37,6 +37,11 @@ CASCADE_FLOOR = (
     f"UPDATE comment {STAMP} WHERE item_id IN (SELECT id FROM item WHERE project_id = 1) "
     "AND deleted_at IS NULL",
 )
+CASCADE_HARD_FLOOR = (
+    "DELETE FROM comment WHERE item_id IN (SELECT id FROM item WHERE project_id = 1)",
+    "DELETE FROM item WHERE project_id = 1",
+    "DELETE FROM project WHERE id = 1",
+)
 RESTORE_FLOOR = tuple(
     f"UPDATE {table} {UNSTAMP} WHERE deleted_by_op = :op"
     for table in ("project", "item", "comment")
@@ -221,6 +226,39 @@ def cascade_floor(bench: Bench, tree: Tree) -> dict[str, Sample]:
     return {"cascade.floor": deleted, "restore.floor": restored}
 
 
+def _expect_tree_gone(bench: Bench, sample: Sample, tree: Tree) -> None:
+    for table, name in TREE_TABLES:
+        left = bench.scalar(f"SELECT count(*) FROM {table}")
+        _expect(sample, f"{table} left", left, tree.counts[name])
+
+
+def cascade_hard_engine(bench: Bench, tree: Tree) -> dict[str, Sample]:
+    """The tree deleted for good, as the tutorial loop does (for information beside it)."""
+    _fresh_tree(bench, tree)
+    with bench.session() as session:
+        project = session.get(Project, 1)
+
+        def delete() -> dict[str, int]:
+            op = bench.tombstone.delete(project, hard=True, session=session)
+            session.commit()
+            return op.counts
+
+        sample, counts = bench.clock(delete)
+    for name, want in tree.counts.items():
+        _expect(sample, f"{name} deleted", counts.get(name, 0), want)
+    _expect_tree_gone(bench, sample, tree)
+    return {"cascade_hard.engine": sample}
+
+
+def cascade_hard_floor(bench: Bench, tree: Tree) -> dict[str, Sample]:
+    _fresh_tree(bench, tree)
+    with bench.session() as session:
+        sample, changed = bench.clock(lambda: _run_sql(session, CASCADE_HARD_FLOOR))
+    _expect(sample, "rows deleted", changed, sum(tree.counts.values()))
+    _expect_tree_gone(bench, sample, tree)
+    return {"cascade_hard.floor": sample}
+
+
 def filter_trials(bench: Bench, n: int, *, loop: bool, loop_each: bool) -> list[Trial]:
     trials: list[Trial] = [
         lambda: soft_engine(bench, n),
@@ -260,7 +298,12 @@ def cascade_loop(bench: Bench, tree: Tree) -> dict[str, Sample]:
 
 
 def cascade_trials(bench: Bench, tree: Tree, *, loop: bool = True) -> list[Trial]:
-    trials: list[Trial] = [lambda: cascade_engine(bench, tree), lambda: cascade_floor(bench, tree)]
+    trials: list[Trial] = [
+        lambda: cascade_engine(bench, tree),
+        lambda: cascade_floor(bench, tree),
+        lambda: cascade_hard_engine(bench, tree),
+        lambda: cascade_hard_floor(bench, tree),
+    ]
     if loop:
         trials.append(lambda: cascade_loop(bench, tree))
     return trials
