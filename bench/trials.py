@@ -183,6 +183,13 @@ def _expect_tree(bench: Bench, sample: Sample, tree: Tree, *, deleted: bool) -> 
         _expect(sample, f"{table} live", bench.scalar(_live(table)), want)
 
 
+def _expect_tree_gone(bench: Bench, sample: Sample, tree: Tree, prefix: str = "") -> None:
+    """Project 1's tree gone for good: only its twin's rows are left."""
+    for table, name in TREE_TABLES:
+        left = bench.scalar(f"SELECT count(*) FROM {prefix}{table}")
+        _expect(sample, f"{prefix}{table} left", left, tree.counts[name])
+
+
 def cascade_engine(bench: Bench, tree: Tree) -> dict[str, Sample]:
     _fresh_tree(bench, tree)
     with bench.session() as session:
@@ -224,12 +231,6 @@ def cascade_floor(bench: Bench, tree: Tree) -> dict[str, Sample]:
     _expect(restored, "rows restored", changed, sum(tree.counts.values()))
     _expect_tree(bench, restored, tree, deleted=False)
     return {"cascade.floor": deleted, "restore.floor": restored}
-
-
-def _expect_tree_gone(bench: Bench, sample: Sample, tree: Tree) -> None:
-    for table, name in TREE_TABLES:
-        left = bench.scalar(f"SELECT count(*) FROM {table}")
-        _expect(sample, f"{table} left", left, tree.counts[name])
 
 
 def cascade_hard_engine(bench: Bench, tree: Tree) -> dict[str, Sample]:
@@ -291,9 +292,7 @@ def cascade_loop(bench: Bench, tree: Tree) -> dict[str, Sample]:
             session.commit()
 
         sample, _ = bench.clock(delete)
-    for table, name in TREE_TABLES:
-        left = bench.scalar(f"SELECT count(*) FROM plain_{table}")
-        _expect(sample, f"plain_{table} left", left, tree.counts[name])
+    _expect_tree_gone(bench, sample, tree, "plain_")
     return {"cascade.loop": sample}
 
 
