@@ -52,7 +52,7 @@ blp = Blueprint(
 blp.before_request(authenticate)
 
 
-@blp.route(f"/<id:{ITEMS.row_parameter}>", methods=["DELETE"])
+@blp.route(ITEMS.row_rule, methods=["DELETE"])
 @blp.arguments(DeleteArgs, location="query")  # parsed as ours parses them; unused
 @blp.response(204)
 def delete_item(args: dict[str, Any], item_id: int) -> Response:

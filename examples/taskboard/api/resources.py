@@ -67,6 +67,11 @@ class Resource:
         """The name of a row's path parameter: ``item_id`` in ``/api/items/{item_id}``."""
         return f"{self.noun}_id"
 
+    @property
+    def row_rule(self) -> str:
+        """A row's URL rule under the blueprint: ``/<id:item_id>``."""
+        return f"/<id:{self.row_parameter}>"
+
 
 def narrowed(
     query: Select[Any],
@@ -172,8 +177,8 @@ def add_row_routes(blp: Blueprint, resource: Resource, representation: Schema) -
 
     preview.__doc__ = f"What deleting the {noun} would take along, blockers, confirm token."
     Row.__name__ = f"{model.__name__}Row"
-    blp.route(f"/<id:{key}>")(Row)
-    blp.route(f"/<id:{key}>/deletion-preview", endpoint="preview")(
+    blp.route(resource.row_rule)(Row)
+    blp.route(f"{resource.row_rule}/deletion-preview", endpoint="preview")(
         blp.doc(security=SECURITY)(blp.response(200, PreviewSchema)(preview))
     )
 
