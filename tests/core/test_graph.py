@@ -53,18 +53,23 @@ def test_relationship_cascade_and_defaults() -> None:
         kids: Mapped[list[Kid]] = relationship(
             cascade="all, delete-orphan", foreign_keys="Kid.parent_id"
         )
+        pals: Mapped[list[Kid]] = relationship(foreign_keys="Kid.pal_id")
 
     class Kid(SoftDeleteMixin, B):
         __tablename__ = "kid"
         id: Mapped[int] = mapped_column(primary_key=True)
         parent_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
         buddy_id: Mapped[int | None] = mapped_column(ForeignKey("parent.id"))
+        pal_id: Mapped[int | None] = mapped_column(ForeignKey("parent.id"))
         boss_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
         kept_id: Mapped[int] = mapped_column(ForeignKey("parent.id"), info={"on_delete": "keep"})
 
     found = rules(B)
     assert found["Kid.parent_id"] is Rule.CASCADE  # delete-orphan relationship
-    assert found["Kid.buddy_id"] is Rule.SET_NULL  # nullable, nothing declared
+    # Nullable, nothing declared: the unit of work nulls what a relationship loads ...
+    assert found["Kid.pal_id"] is Rule.SET_NULL
+    # ... and leaves any other link to the database's NO ACTION, which refuses.
+    assert found["Kid.buddy_id"] is Rule.RESTRICT
     assert found["Kid.boss_id"] is Rule.RESTRICT  # NOT NULL, nothing declared
     assert found["Kid.kept_id"] is Rule.KEEP
 

@@ -113,13 +113,13 @@ def remove_hard(
         in_plan = _membership(step, sets)
         for edge in node.dependents:
             if edge.rule is Rule.SET_NULL:
-                linked = edge.column.in_(sets.of(node))
+                linked = edge.links(sets.of(node), wrap=wrap)
                 _journal_links(session, journal_op, edge.table, edge.column, linked)
                 nulled = run(session, update(edge.table).where(linked).values({edge.column: None}))
                 if nulled:
                     effects[edge.name] = effects.get(edge.name, 0) + nulled
             elif edge.rule is Rule.DETACH:
-                linked = edge.column.in_(sets.of(node))
+                linked = edge.links(sets.of(node), wrap=wrap)
                 _journal_detached(session, journal_op, edge.table, linked)
                 detached = run(session, delete(edge.table).where(linked))
                 if detached:

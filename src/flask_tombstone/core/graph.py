@@ -12,7 +12,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, ForeignKeyConstraint, MetaData, Table, inspect
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    ForeignKeyConstraint,
+    MetaData,
+    Select,
+    Table,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Mapper, RelationshipDirection, registry
 
 from .errors import ConfigurationError
@@ -30,6 +39,8 @@ class Node:
     table: Table
     policy: Policy
     label_column: Column[Any]
+    mapper: Mapper[Any] | None = None
+    joined: list[Table] = field(default_factory=list)  # joined-inheritance tables, base first
     dependents: list[Edge] = field(default_factory=list)  # edges whose parent is this node
     parents: list[Edge] = field(default_factory=list)  # edges whose child is this node
 
@@ -48,6 +59,11 @@ class Node:
 
     def col(self, name: str) -> Column[Any]:
         return self.table.c[name]
+
+    def joined_pk(self, table: Table) -> Column[Any]:
+        """The key column of one of its joined-inheritance tables (same values as ``pk``)."""
+        (column,) = table.primary_key.columns
+        return column
 
     def live(self) -> ColumnElement[bool]:
         """``deleted_at IS NULL`` for soft nodes; always true otherwise."""
@@ -68,11 +84,40 @@ class Edge:
     child: Node | None  # None for an association table
     column: Column[Any]
     rule: Rule
+    parent_key: Column[Any] | None = None  # the parent's column the link holds, if not its pk
+    via: Table | None = None  # the child's joined-inheritance table holding ``column``
 
     @property
     def name(self) -> str:
         owner = self.child.name if self.child else self.table.name
         return f"{owner}.{self.column.name}"
+
+    def links(self, parent_ids: Select[Any], *, wrap: bool = False) -> ColumnElement[bool]:
+        """Criterion on the dependent table: the link points at one of ``parent_ids``."""
+        if self.parent_key is not None:
+            keys = select(self.parent_key).where(self.parent.pk.in_(parent_ids))
+            parent_ids = select(*keys.subquery().c) if wrap else keys
+        return self.column.in_(parent_ids)
+
+    def child_rows(self, parent_ids: Select[Any], *, wrap: bool = False) -> ColumnElement[bool]:
+        """Criterion on the child node's own table: rows linked to one of ``parent_ids``."""
+        linked = self.links(parent_ids, wrap=wrap)
+        if self.via is None or self.child is None:
+            return linked
+        return self.child.pk.in_(select(self.child.joined_pk(self.via)).where(linked))
+
+    def child_from(self) -> Any:
+        """The FROM of the child's rows with the link column (a join for joined tables)."""
+        assert self.child is not None
+        if self.via is None:
+            return self.child.table
+        via_pk = self.child.joined_pk(self.via)
+        return self.child.table.join(self.via, self.child.pk == via_pk)
+
+    def parent_column(self, parent_table: Any) -> Any:
+        """The column of ``parent_table`` (the parent's table or an alias) the link holds."""
+        key = self.parent_key if self.parent_key is not None else self.parent.pk
+        return parent_table.c[key.name]
 
     def __repr__(self) -> str:
         return f"<Edge {self.parent.name} -> {self.name} {self.rule.value}>"
@@ -166,25 +211,34 @@ def _topological(roots: Node | Iterable[Node], children: Any) -> list[Node]:
 
 # -- building ---------------------------------------------------------------------------------
 def build_graph(reg: registry, extra: Iterable[type] = ()) -> ModelGraph:
-    """Read the graph from a declarative registry's mappers and metadata."""
-    mappers = [m for m in reg.mappers if m.inherits is None]
-    mappers += [inspect(cls) for cls in extra if inspect(cls) not in mappers]
+    """Read the graph from a declarative registry's mappers and metadata.
+
+    One node per inheritance hierarchy (its base mapper's table; the tables of joined
+    subclasses belong to it), and one per concretely mapped class.
+    """
+    everything = list(reg.mappers) + [inspect(cls) for cls in extra]
+    _refuse_unusable(everything)
+    roots = [m for m in everything if m.inherits is None or m.concrete]
     nodes: dict[type, Node] = {}
-    for mapper in mappers:
+    by_table: dict[Table, Node] = {}  # {base or joined table: its node}
+    for mapper in dict.fromkeys(roots):
         table = mapper.local_table
         if not isinstance(table, Table):
             continue
-        nodes[mapper.class_] = _node(mapper, table)
-    by_table = {node.table: node for node in nodes.values()}
+        node = _node(mapper, table)
+        nodes[mapper.class_] = node
+        by_table[table] = node
+        for joined in node.joined:
+            by_table[joined] = node
     metadatas: list[MetaData] = []
-    for node in nodes.values():
-        if node.table.metadata not in metadatas:
-            metadatas.append(node.table.metadata)
+    for table in by_table:
+        if table.metadata not in metadatas:
+            metadatas.append(table.metadata)
     edges: list[Edge] = []
     for metadata in metadatas:
         for table in metadata.tables.values():
             for fkc in table.foreign_key_constraints:
-                edge = _edge(fkc, table, by_table, mappers)
+                edge = _edge(fkc, table, by_table, everything)
                 if edge is not None:
                     edges.append(edge)
     for edge in edges:
@@ -194,6 +248,30 @@ def build_graph(reg: registry, extra: Iterable[type] = ()) -> ModelGraph:
     graph = ModelGraph(nodes, edges)
     _validate(graph)
     return graph
+
+
+def _refuse_unusable(mappers: list[Mapper[Any]]) -> None:
+    """Soft models the engine could not govern fail here, never at delete time."""
+    for mapper in mappers:
+        cls = mapper.class_
+        policy = policy_of(cls)
+        if policy is Policy.HARD:
+            continue
+        if not isinstance(mapper.local_table, Table):
+            raise ConfigurationError(
+                f"{cls.__name__} is {policy.value} but is not mapped to a table",
+                model=cls.__name__,
+                column=None,
+            )
+        base = mapper.inherits
+        if base is not None and not mapper.concrete and policy_of(base.class_) is not policy:
+            raise ConfigurationError(
+                f"{cls.__name__} is {policy.value} but the class it inherits from, "
+                f"{base.class_.__name__}, is {policy_of(base.class_).value}: declare the "
+                f"mixin on the base class of the hierarchy",
+                model=cls.__name__,
+                column="deleted_at",
+            )
 
 
 def _node(mapper: Mapper[Any], table: Table) -> Node:
@@ -218,7 +296,21 @@ def _node(mapper: Mapper[Any], table: Table) -> Node:
             column=label_name,
         )
     label = table.c[label_name] if label_name else (pk[0] if pk else next(iter(table.c)))
-    return Node(cls=cls, table=table, policy=policy, label_column=label)
+    joined: list[Table] = []
+    for sub in mapper.self_and_descendants:
+        own = sub.local_table
+        if sub.concrete or own is table or not isinstance(own, Table) or own in joined:
+            continue
+        if len(own.primary_key.columns) != 1:
+            raise ConfigurationError(
+                f"{sub.class_.__name__}'s table {own.name} needs a single-column primary key",
+                model=sub.class_.__name__,
+                column=None,
+            )
+        joined.append(own)
+    return Node(
+        cls=cls, table=table, policy=policy, label_column=label, mapper=mapper, joined=joined
+    )
 
 
 def _edge(
@@ -231,6 +323,8 @@ def _edge(
     if parent is None:
         return None
     child = by_table.get(table)
+    if child is parent and table in parent.joined and _inherits(fkc, parent):
+        return None  # a joined subclass's key pointing at its base row: the same row
     columns = list(fkc.columns)
     owner = child.name if child else table.name
     override = _override(columns)
@@ -244,8 +338,39 @@ def _edge(
             column=", ".join(c.name for c in columns),
         )
     (column,) = columns
+    (element,) = fkc.elements
+    referred = element.column
+    parent_key: Column[Any] | None = None
+    if referred is not parent.pk and not (
+        referred.table in parent.joined and referred is parent.joined_pk(referred.table)
+    ):
+        if referred.table is not parent.table:
+            raise ConfigurationError(
+                f"{owner}.{column.name} points at {referred.table.name}.{referred.name}, a "
+                f"column of a joined subclass table that is not its key: point it at the key "
+                f"or override the rule with info={{'on_delete': KEEP}}",
+                model=owner,
+                column=column.name,
+            )
+        parent_key = referred
+    via = table if child is not None and table is not child.table else None
     rule = override or _declared_rule(fkc, column, child, parent, mappers)
-    return Edge(parent=parent, table=table, child=child, column=column, rule=rule)
+    return Edge(
+        parent=parent,
+        table=table,
+        child=child,
+        column=column,
+        rule=rule,
+        parent_key=parent_key,
+        via=via,
+    )
+
+
+def _inherits(fkc: ForeignKeyConstraint, node: Node) -> bool:
+    """Whether ``fkc`` is the key of a joined table pointing at its node's rows."""
+    return all(c.primary_key for c in fkc.columns) and all(
+        e.column is node.pk or e.column.table in node.joined for e in fkc.elements
+    )
 
 
 def _override(columns: list[Column[Any]]) -> Rule | None:
@@ -266,7 +391,8 @@ def _declared_rule(
     if child is None:
         return Rule.DETACH
     ondelete = (fkc.ondelete or "").upper()
-    if ondelete == "CASCADE" or _relationship_cascades(parent, column, mappers):
+    relationships = list(_one_to_many(parent, column, mappers))
+    if ondelete == "CASCADE" or any(rel.cascade.delete for rel in relationships):
         return Rule.CASCADE
     if ondelete == "SET NULL":
         return Rule.SET_NULL
@@ -279,28 +405,33 @@ def _declared_rule(
             model=child.name,
             column=column.name,
         )
-    # Nothing declared: what SQLAlchemy's unit of work itself does, nulling nullable links.
-    return Rule.SET_NULL if column.nullable else Rule.RESTRICT
+    # Nothing declared: what SQLAlchemy's unit of work itself does. It nulls a nullable link
+    # that a one-to-many relationship of the parent loads (unless passive_deletes leaves it
+    # to the database); any other link is the database's NO ACTION, which refuses.
+    nulled_by_orm = any(not rel.passive_deletes for rel in relationships)
+    return Rule.SET_NULL if column.nullable and nulled_by_orm else Rule.RESTRICT
 
 
-def _relationship_cascades(parent: Node, column: Column[Any], mappers: list[Mapper[Any]]) -> bool:
+def _one_to_many(parent: Node, column: Column[Any], mappers: list[Mapper[Any]]) -> Iterator[Any]:
+    """The one-to-many relationships of the parent's hierarchy that load through ``column``."""
     for mapper in mappers:
-        if not issubclass(parent.cls, mapper.class_):
+        if not (issubclass(parent.cls, mapper.class_) or issubclass(mapper.class_, parent.cls)):
             continue
         for rel in mapper.relationships:
-            one_to_many = rel.direction is RelationshipDirection.ONETOMANY
-            if one_to_many and rel.cascade.delete and column in rel.remote_side:
-                return True
-    return False
+            if rel.direction is RelationshipDirection.ONETOMANY and column in rel.remote_side:
+                yield rel
 
 
 def _validate(graph: ModelGraph) -> None:
     for node in graph.nodes.values():
         if len(node.table.primary_key.columns) != 1 and (node.soft or node.dependents):
+            columns = ", ".join(c.name for c in node.table.primary_key.columns)
             raise ConfigurationError(
-                f"{node.name} needs a single-column primary key to take part in deletions",
+                f"{node.name} needs a single-column primary key to take part in deletions "
+                f"(it has {columns or 'none'}): give it an id column, or leave it without "
+                f"SoftDeleteMixin and point no foreign key at it",
                 model=node.name,
-                column=None,
+                column=columns or None,
             )
     for edge in graph.edges:
         child = edge.child

@@ -70,7 +70,8 @@ def _probes(
     for check in plan.checks:
         child = check.edge.child
         assert child is not None
-        clauses = [check.edge.column.in_(sets.of(check.edge.parent)), sets.outside(child)]
+        parents = sets.of(check.edge.parent)
+        clauses = [check.edge.child_rows(parents, wrap=sets.wrap), sets.outside(child)]
         if check.state is not None:
             clauses.append(check.state)
         where = and_(*clauses)

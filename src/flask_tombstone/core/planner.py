@@ -31,8 +31,9 @@ class Target:
     node: Node
     criterion: ColumnElement[bool]
     description: dict[str, Any]
-    ids: tuple[int, ...] | None = None  # the ids asked for, when asked by id
+    ids: tuple[Any, ...] | None = None  # the ids asked for, when asked by id
     instances: tuple[Any, ...] = ()
+    scope: ColumnElement[bool] | None = None  # a subclass's rows among its node's
 
 
 @dataclass
@@ -58,7 +59,7 @@ class Step:
         for edge, extra in self.links:
             if edge.parent is self.node and not with_self:
                 continue
-            linked = edge.column.in_(sets.of(edge.parent))
+            linked = edge.child_rows(sets.of(edge.parent), wrap=sets.wrap)
             alternatives.append(linked if extra is None else and_(linked, extra))
         found = any_of(alternatives)
         return found if self.state is None else and_(self.state, found)
@@ -92,6 +93,8 @@ class Plan:
 
 class RowSets(Protocol):
     """How the rows of a model that belong to the operation are found."""
+
+    wrap: bool  # MariaDB/MySQL: subqueries on a modified table go through a derived table
 
     def of(self, node: Node) -> Select[Any]:
         """``SELECT pk`` of the node's rows in the operation."""
@@ -212,12 +215,19 @@ class NestedRows:
         tree = base.cte(name=f"tree_{node.table.name}", recursive=True, nesting=True)
         table = node.table.alias()
         recursive = select(table.c[node.pk.name]).where(
-            any_of([table.c[e.column.name] == tree.c.id for e, _ in step.self_links])
+            any_of([table.c[e.column.name] == _parent_of(e, tree) for e, _ in step.self_links])
         )
         if step.state is not None:
             recursive = recursive.where(table.c["deleted_at"].is_(None))
         tree = tree.union(recursive)
         return select(tree.c.id)
+
+
+def _parent_of(edge: Edge, tree: Any) -> Any:
+    """The value a self-referencing link holds for the rows of ``tree`` (a CTE of keys)."""
+    if edge.parent_key is None:
+        return tree.c.id
+    return select(edge.parent_key).where(edge.parent.pk == tree.c.id).scalar_subquery()
 
 
 class ChunkRows(StampedRows):
@@ -245,6 +255,6 @@ class ChunkRows(StampedRows):
         elif step is None or step.self_links:
             return super().of(node)  # self-references: every row the operation stamped
         else:
-            parents = [e.column.in_(self.of(e.parent)) for e, _ in step.links]
+            parents = [e.child_rows(self.of(e.parent), wrap=self.wrap) for e, _ in step.links]
             where = and_(self.stamp(node), any_of(parents))
         return derived(select(node.pk).where(where), self.wrap)

@@ -75,7 +75,7 @@ def build_preview(
                 query = (
                     select(func.count())
                     .select_from(edge.table)
-                    .where(edge.column.in_(sets.of(node)))
+                    .where(edge.links(sets.of(node), wrap=sets.wrap))
                 )
                 n = int(session.execute(query, execution_options=INTERNAL).scalar_one())
                 key = edge.name if edge.rule is Rule.SET_NULL else edge.table.name

@@ -67,7 +67,12 @@ def json_row(session: Session, table: Table, columns: Sequence[Any] | None = Non
 
 
 def row_pairs(
-    node: Node, other: Node, alias: str, on: Callable[[Any], Any], *other_columns: str
+    node: Node,
+    other: Node,
+    alias: str,
+    on: Callable[[Any], Any],
+    *other_columns: str,
+    from_: Any = None,
 ) -> tuple[Select[Any], Any]:
     """``SELECT`` rows of ``node`` (id, label) with the row of ``other`` each is joined to by
     ``on(other_alias)`` (id, label, and ``other_columns``), lowest ids first; with the alias,
@@ -81,7 +86,7 @@ def row_pairs(
             row.c[other.label_column.name],
             *(row.c[name] for name in other_columns),
         )
-        .join_from(node.table, row, on(row))
+        .join_from(node.table if from_ is None else from_, row, on(row))
         .order_by(node.pk)
     )
     return query, row
@@ -92,7 +97,12 @@ def with_parent(edge: Edge, alias: str, *parent_columns: str) -> tuple[Select[An
     assert edge.child is not None
     parent = edge.parent
     return row_pairs(
-        edge.child, parent, alias, lambda row: edge.column == row.c[parent.pk.name], *parent_columns
+        edge.child,
+        parent,
+        alias,
+        lambda row: edge.column == edge.parent_column(row),
+        *parent_columns,
+        from_=edge.child_from(),
     )
 
 

@@ -2,40 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import ColumnElement, Select, and_, inspect, select
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import object_session
 from sqlalchemy.sql.util import find_tables
 
-from .errors import InvalidTarget
+from .errors import ConfigurationError, InvalidTarget
 from .graph import ModelGraph, Node
+from .keys import json_key, key_values
+from .mixin import policy_of
 from .planner import Target
+from .policy import Policy
 
 
-def resolve(graph: ModelGraph, target: Any, ids: Iterable[Any] | None = None) -> Target:
+def resolve(
+    graph: ModelGraph, target: Any, ids: Any = None, *, dialect: str | None = None
+) -> Target:
     """Accept an instance, a list of instances of one model, a model with ``ids``, or a
-    ``select()`` of one model."""
+    ``select()`` of one model. A subclass (single- or joined-table inheritance) is a target
+    of its own rows only."""
     if isinstance(target, Select):
+        if ids is not None:
+            raise InvalidTarget("ids= goes with a model class, not with a select()")
         return _from_select(graph, target)
     if isinstance(target, type):
         if ids is None:
             raise InvalidTarget(f"deleting from {target.__name__} needs ids= or a select()")
         node = _node(graph, target)
-        keys = _ids(ids)
-        return Target(node, node.pk.in_(keys), {"ids": list(keys)}, ids=keys)
-    instances = list(target) if isinstance(target, list | tuple) else [target]
+        keys = key_values(node.pk, ids, dialect=dialect)
+        scope = _scope(node, target)
+        criterion = node.pk.in_(keys) if scope is None else and_(node.pk.in_(keys), scope)
+        described = {"ids": [json_key(k) for k in keys]}
+        return Target(node, criterion, described, ids=keys, scope=scope)
+    if ids is not None:
+        raise InvalidTarget("ids= goes with a model class, not with instances")
+    if isinstance(target, str | bytes | dict) or target is None:
+        raise TypeError(
+            "delete() takes an instance, a list of instances, a model class with ids=, or a "
+            f"select() of one model, not {type(target).__name__}"
+        )
+    instances = list(target) if isinstance(target, list | tuple | set) else [target]
     if not instances:
         raise InvalidTarget("nothing to delete: the list is empty")
+    for obj in instances:
+        _identity(obj)  # mapped and saved, or a clear error
     classes = {type(obj) for obj in instances}
     node = _node(graph, instances[0].__class__)
     if any(graph.node_for(cls) is not node for cls in classes):
         raise InvalidTarget("one operation deletes rows of one model")
-    keys = _ids(_identity(obj) for obj in instances)
+    keys = tuple(dict.fromkeys(_identity(obj) for obj in instances))
     criterion = node.pk == keys[0] if len(keys) == 1 else node.pk.in_(keys)
-    return Target(node, criterion, {"ids": list(keys)}, ids=keys, instances=tuple(instances))
+    described = {"ids": [json_key(k) for k in keys]}
+    return Target(node, criterion, described, ids=keys, instances=tuple(instances))
 
 
 def session_of(target: Any) -> Any:
@@ -50,8 +70,27 @@ def session_of(target: Any) -> Any:
 def _node(graph: ModelGraph, cls: type) -> Node:
     node = graph.node_for(cls)
     if node is None:
-        raise InvalidTarget(f"{getattr(cls, '__name__', cls)!r} is not a mapped model")
+        name = getattr(cls, "__name__", repr(cls))
+        if policy_of(cls) is not Policy.HARD:
+            raise ConfigurationError(
+                f"{name} is {policy_of(cls).value} but not governed by this Tombstone: "
+                f"declare it on the base Tombstone was given",
+                model=name,
+                column=None,
+            )
+        raise InvalidTarget(f"{name!r} is not a mapped model")
     return node
+
+
+def _scope(node: Node, cls: type) -> ColumnElement[bool] | None:
+    """For a subclass of the node's model: its rows among the node's (the discriminator of
+    single-table inheritance, the join of joined-table inheritance), as the ORM selects them."""
+    mapper = inspect(cls)
+    if node.mapper is None or mapper is node.mapper or mapper.concrete:
+        return None
+    key = node.mapper.get_property_by_column(node.pk).key
+    inner = select(getattr(cls, key)).subquery()
+    return node.pk.in_(select(inner.c[0]))
 
 
 def _identity(obj: Any) -> Any:
@@ -61,29 +100,28 @@ def _identity(obj: Any) -> Any:
         raise InvalidTarget(f"{type(obj).__name__} is not a mapped instance") from exc
     if state.identity is None:
         raise InvalidTarget(f"{type(obj).__name__} instance has not been saved yet")
+    if len(state.identity) != 1:
+        raise InvalidTarget(f"{type(obj).__name__} has a composite key; deletions need one")
     return state.identity[0]
 
 
-def _ids(values: Iterable[Any]) -> tuple[int, ...]:
-    keys: list[int] = []
-    for value in values:
-        if isinstance(value, bool):
-            raise InvalidTarget(f"{value!r} is not a valid id")
-        try:
-            keys.append(int(value))
-        except (TypeError, ValueError) as exc:
-            raise InvalidTarget(f"{value!r} is not a valid id") from exc
-    if not keys:
-        raise InvalidTarget("nothing to delete: no ids given")
-    return tuple(dict.fromkeys(keys))
-
-
 def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
-    entities = [d.get("entity") for d in statement.column_descriptions]
-    if len(entities) != 1 or not isinstance(entities[0], type):
+    described = statement.column_descriptions
+    if len(described) != 1:
         raise InvalidTarget("a bulk delete takes a select() of exactly one model")
-    node = _node(graph, entities[0])
+    (column,) = described
+    entity = column.get("entity")
+    if not isinstance(entity, type) or column.get("type") is not entity:
+        raise InvalidTarget(
+            "a bulk delete takes a select() of a model (select(Item).where(...)), "
+            "not of columns or expressions"
+        )
+    if column.get("aliased"):
+        raise InvalidTarget("a bulk delete selects the model itself, not an alias of it")
+    node = _node(graph, entity)
     description = {"filter": _describe(statement)}
+    if statement.whereclause is None:
+        raise InvalidTarget(f"a bulk delete of {node.name} needs a filter (a WHERE clause)")
     simple = not (
         statement._setup_joins
         or statement._limit_clause is not None
@@ -93,15 +131,16 @@ def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
         or statement._distinct
         or statement._from_obj
     )
-    if statement.whereclause is None:
-        raise InvalidTarget(f"a bulk delete of {node.name} needs a filter (a WHERE clause)")
     # The WHERE reads the model's own table and nothing else (no other table, alias or
-    # subquery): it can serve as the target's criterion as it is. (Cheaper than asking the
-    # statement for its FROM list, which compiles it.)
+    # subquery), and the model is the node's own class (no discriminator or join to add): it
+    # can serve as the target's criterion as it is. (Cheaper than asking the statement for
+    # its FROM list, which compiles it.)
     tables = find_tables(statement.whereclause, check_columns=True, include_aliases=True)
-    if simple and all(table is node.table for table in tables):
+    own = node.mapper is None or inspect(entity) is node.mapper
+    if simple and own and all(table is node.table for table in tables):
         return Target(node, statement.whereclause, description)
-    ids = statement.with_only_columns(node.pk)
+    key = (node.mapper or inspect(entity)).get_property_by_column(node.pk).key
+    ids = statement.with_only_columns(getattr(entity, key))
     if statement._limit_clause is None:
         ids = ids.order_by(None)
     inner = ids.subquery()

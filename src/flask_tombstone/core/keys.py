@@ -1,0 +1,99 @@
+"""Primary key values checked by the key's own type: an id is never coerced into another row's.
+
+``1.5`` is not row 1, ``"01"`` is not row 1, ``2**63`` is no row of a 64-bit key, and a UUID
+key takes UUIDs (or their canonical text). A value that cannot be a key of the column raises
+:class:`~.errors.InvalidTarget`; a container that is not a list of values raises ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Integer, SmallInteger, String, Uuid
+
+from .errors import InvalidTarget
+
+DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)")
+INT_RANGES = (  # (type, bits), most specific first
+    (SmallInteger, 16),
+    (BigInteger, 64),
+    (Integer, 32),
+)
+
+
+def is_integer_key(column: Column[Any]) -> bool:
+    return isinstance(column.type, Integer)
+
+
+def key_values(
+    column: Column[Any], values: Any, *, what: str = "ids", dialect: str | None = None
+) -> tuple[Any, ...]:
+    """``values`` as a tuple of distinct keys of ``column``, in the order given."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{what}= takes a list of primary key values (e.g. {what}=[3, 5]), "
+            f"not {type(values).__name__}"
+        )
+    keys = [key_value(column, value, dialect=dialect) for value in values]
+    if not keys:
+        raise InvalidTarget(f"nothing to delete: no {what} given")
+    return tuple(dict.fromkeys(keys))
+
+
+def key_value(column: Column[Any], value: Any, *, dialect: str | None = None) -> Any:
+    """One value checked (and, for text forms, converted) by the key column's type.
+
+    SQLite stores any ``Integer`` in 64 bits; the servers' ``INTEGER`` has 32.
+    """
+    kind = column.type
+    label = f"{column.table.name}.{column.name}"
+    if isinstance(kind, Integer):
+        return _integer(kind, value, label, wide=dialect in (None, "sqlite"))
+    if isinstance(kind, Uuid):
+        return _uuid(kind, value, label)
+    if isinstance(kind, String):
+        if not isinstance(value, str) or not value:
+            raise InvalidTarget(f"{value!r} is not a valid id of {label} (a non-empty string)")
+        if kind.length is not None and len(value) > kind.length:
+            raise InvalidTarget(f"{value[:40]!r}... is longer than any id of {label}")
+        return value
+    try:
+        expected = kind.python_type
+    except NotImplementedError:
+        return value
+    if not isinstance(value, expected) or isinstance(value, bool):
+        raise InvalidTarget(f"{value!r} is not a valid id of {label} ({expected.__name__})")
+    return value
+
+
+def _integer(kind: Integer, value: Any, label: str, *, wide: bool) -> int:
+    text = isinstance(value, str) and DECIMAL.fullmatch(value)
+    if text or (isinstance(value, int) and not isinstance(value, bool)):
+        number = int(value)
+    else:
+        raise InvalidTarget(f"{value!r} is not a valid id of {label} (a whole number)")
+    bits = 64 if wide else next(b for t, b in INT_RANGES if isinstance(kind, t))
+    if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+        raise InvalidTarget(f"{number} is out of range for {label}")
+    return number
+
+
+def _uuid(kind: Uuid[Any], value: Any, label: str) -> Any:
+    if isinstance(value, uuid.UUID):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = uuid.UUID(value)
+        except ValueError:
+            raise InvalidTarget(f"{value!r} is not a valid id of {label} (a UUID)") from None
+    else:
+        raise InvalidTarget(f"{value!r} is not a valid id of {label} (a UUID)")
+    return parsed if kind.as_uuid else str(parsed)
+
+
+def json_key(value: Any) -> Any:
+    """A key as JSON holds it: integers as numbers, anything else as text."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else str(value)
