@@ -158,7 +158,7 @@ def trashed(db: SQLAlchemy) -> dict[str, dict[Any, Any]]:
             rows = conn.execute(
                 select(pk, table.c.deleted_by_op).where(table.c.deleted_at.is_not(None))
             )
-            found = dict(rows)
+            found = dict(rows.all())
             if found:
                 out[table.name] = found
     with db.engine.connect() as conn:
