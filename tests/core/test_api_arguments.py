@@ -642,16 +642,25 @@ def test_bare_ids_are_refused_naming_ids(arena: Arena, bare: Any) -> None:
     assert table_state(arena.session, Base.metadata) == arena.baseline
 
 
-@pytest.mark.parametrize(
-    "target",
-    ["select_column", "select_id_column", "select_two_models", "text", "delete_statement"],
-)
+@pytest.mark.parametrize("target", ["select_column", "select_id_column", "select_two_models"])
 @pytest.mark.parametrize("call", ["delete", "preview"])
 def test_selects_of_columns_or_of_two_models_are_invalid(
     arena: Arena, target: str, call: str
 ) -> None:
     with pytest.raises(InvalidTarget):
         getattr(arena.ts, call)(target_of(target, arena.session), session=arena.session)
+    assert table_state(arena.session, Base.metadata) == arena.baseline
+
+
+@pytest.mark.parametrize("target", ["text", "delete_statement", "table", "attribute", "string"])
+@pytest.mark.parametrize("call", ["delete", "preview"])
+def test_statements_and_other_objects_are_refused_as_targets(
+    arena: Arena, target: str, call: str
+) -> None:
+    with pytest.raises((InvalidTarget, TypeError)) as caught:
+        getattr(arena.ts, call)(target_of(target, arena.session), session=arena.session)
+    if isinstance(caught.value, TypeError):
+        assert "select()" in str(caught.value), caught.value  # says what to pass
     assert table_state(arena.session, Base.metadata) == arena.baseline
 
 
@@ -687,8 +696,8 @@ def test_older_than_too_large_is_not_an_overflow(arena: Arena) -> None:
 
 @pytest.mark.parametrize("call", ["restore", "purge"])
 @pytest.mark.parametrize("op_id", [2**63, 2**64, -(2**63) - 1], ids=repr)
-def test_huge_operation_ids_are_not_found(arena: Arena, call: str, op_id: int) -> None:
-    with pytest.raises(NotFound) as caught:
+def test_huge_operation_ids_are_not_found_or_invalid(arena: Arena, call: str, op_id: int) -> None:
+    with pytest.raises((NotFound, InvalidTarget)) as caught:
         getattr(arena.ts, call)(op_id, session=arena.session)
     assert not isinstance(caught.value, DatabaseFailure)
     assert table_state(arena.session, Base.metadata) == arena.baseline
