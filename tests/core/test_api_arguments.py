@@ -664,6 +664,35 @@ def test_statements_and_other_objects_are_refused_as_targets(
     assert table_state(arena.session, Base.metadata) == arena.baseline
 
 
+REQUEST_FIELDS = [
+    *(("actor", value) for value in ACTORS),
+    *(("reason", value) for value in REASONS),
+    *(("context", value) for value in CONTEXTS),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "name", "value"),
+    [("delete", name, value) for name, value in [*REQUEST_FIELDS, *(("expect", t) for t in TOKENS)]]
+    + [("restore", name, value) for name, value in REQUEST_FIELDS],
+    ids=lambda v: repr(v)[:30],
+)
+def test_every_odd_request_field_is_taken_or_refused_cleanly(
+    arena: Arena, call: str, name: str, value: Any
+) -> None:
+    """Each odd actor, reason, context or token alone, deterministically (hypothesis draws
+    them in combinations above)."""
+    if call == "delete":
+        args: tuple[Any, ...] = (arena.session.get(Item, 1),)
+        method = arena.ts.delete
+    else:
+        args, method = (arena.trashed.id,), arena.ts.restore
+    try:
+        arena.call(method, args, {name: value}, named={name})
+    finally:
+        arena.reset()
+
+
 @pytest.mark.parametrize("age", [timedelta(days=-1), timedelta(seconds=-1), timedelta.min])
 def test_negative_older_than_purges_nothing(arena: Arena, age: timedelta) -> None:
     with pytest.raises(InvalidTarget):
