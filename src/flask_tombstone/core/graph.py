@@ -131,6 +131,7 @@ class ModelGraph:
         self.edges = edges
         self._by_table = {node.table: node for node in nodes.values()}
         self._by_name = {node.name: node for node in nodes.values()}
+        self._reaches_soft: dict[int, bool] = {}  # {id(node): whether a hard delete does}
 
     # -- lookup -----------------------------------------------------------------------------
     def node_for(self, cls_or_table: type | Table) -> Node | None:
@@ -143,6 +144,19 @@ class ModelGraph:
 
     def node_named(self, name: str) -> Node:
         return self._by_name[name]
+
+    def reaches_soft(self, node: Node) -> bool:
+        """Whether a hard delete of ``node``'s rows can reach soft rows (removing trashed
+        ones, nulling or refusing on live ones): then the engine, not the unit of work, which
+        cannot see trashed rows, must run it."""
+        key = id(node)
+        if key not in self._reaches_soft:
+            self._reaches_soft[key] = any(
+                edge.child is not None and edge.child.soft
+                for reached in self.hard_closure([node])
+                for edge in reached.dependents
+            )
+        return self._reaches_soft[key]
 
     def soft_nodes(self) -> Iterator[Node]:
         return (node for node in self.nodes.values() if node.soft)

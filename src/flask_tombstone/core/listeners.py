@@ -8,17 +8,22 @@ the application uses, idempotently; never at import time.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Delete, Select, event, select
+from sqlalchemy import Delete, Select, event, inspect, select
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, with_loader_criteria
 
-from .errors import NotFound, Protected
-from .mixin import SoftDeleteMixin
+from .errors import ConfigurationError, Conflict, NotFound, Protected
+from .graph import ModelGraph, Node
+from .mixin import SoftDeleteMixin, policy_of
+from .operations import atomic
+from .planner import Plan
 from .policy import Policy
+from .records import Operation
+from .sql import INTERNAL, dialect_name
+from .sync import forget_removed, mark_deleted, unmark_deleted
 
 if TYPE_CHECKING:
     from .service import Tombstone
@@ -81,6 +86,12 @@ class Listeners:
                 # (propagated); the others (of objects added or loaded with include_deleted)
                 # get it here.
                 state.statement = state.statement.options(self._hide)
+            if state.is_update and isinstance(state.parameters, list):
+                state.statement = _live_rows_only(state)
+                if "synchronize_session" not in options:
+                    # SQLAlchemy cannot synchronise a bulk UPDATE that has extra criteria;
+                    # like synchronize_session=None, it leaves instances as they are.
+                    state.update_execution_options(synchronize_session=None)
         return None
 
     def _only_deleted(self, state: ORMExecuteState) -> list[Any]:
@@ -88,6 +99,9 @@ class Listeners:
         if not isinstance(statement, Select):
             return []
         entities = [d.get("entity") for d in statement.column_descriptions]
+        for from_ in statement._from_obj:  # select_from(Model): counts and other aggregates
+            mapper = getattr(from_, "_annotations", {}).get("parententity")
+            entities.append(getattr(mapper, "class_", None))
         return [
             with_loader_criteria(entity, _trashed)
             for entity in dict.fromkeys(entities)
@@ -99,44 +113,140 @@ class Listeners:
         statement = state.statement
         if mapper is None or not isinstance(statement, Delete):
             return None
-        node = self.tombstone.graph.node_for(mapper.class_)
-        if node is None or node.policy is Policy.HARD:
+        node = _governing(self.tombstone.graph, mapper.class_)
+        if node is None:
             return None
-        if node.policy is Policy.PROTECTED:
-            raise Protected(
-                f"{node.name} rows are protected and cannot be deleted", model=node.name
-            )
         query = select(mapper.class_)
         if statement.whereclause is not None:
             query = query.where(statement.whereclause)
         try:
-            operation = self.tombstone.delete(query, session=state.session)
+            operation = self.tombstone.delete(query, session=state.session, hard=not node.soft)
         except NotFound:
             return RowCountResult(0)
         return RowCountResult(operation.counts.get(node.name, 0))
 
     # -- session.delete(obj) ---------------------------------------------------------------
     def on_flush(self, session: Session, context: UOWTransaction, instances: Any) -> None:
+        """Deletions the unit of work is about to run, on rows the engine governs, run through
+        the engine instead: soft ones stamped, hard ones with soft rows below them removed
+        with those (the unit of work cannot see trashed rows). All or nothing: a refusal
+        leaves the database as it was and the instances persistent, no longer marked deleted.
+        """
         graph = self.tombstone.graph
-        soft: dict[Any, list[Any]] = defaultdict(list)  # {node: instances to soft-delete}
-        for obj in list(session.deleted):
-            node = graph.node_for(type(obj))
-            if node is None or node.policy is Policy.HARD:
-                continue
-            if node.policy is Policy.PROTECTED:
-                raise Protected(
-                    f"{node.name} rows are protected and cannot be deleted", model=node.name
-                )
-            soft[node].append(obj)
-        if not soft:
+        self._leave_operations(session, graph)
+        self._refuse_trashed_keys(session, graph)
+        groups: dict[Node, list[Any]] = {}  # {node: instances the engine deletes}
+        for obj in [*session.deleted, *_soft_orphans(session, graph)]:
+            node = _governing(graph, type(obj))
+            if node is not None:
+                groups.setdefault(node, []).append(obj)
+        if not groups:
             return
-        for obj in [o for objs in soft.values() for o in objs]:
-            session.expunge(obj)  # the engine stamps them instead of the unit of work deleting
-        for node in graph.soft_closure(list(soft)):
-            if node not in soft:
+        taken = [obj for objs in groups.values() for obj in objs]
+        tombstone = self.tombstone
+        done: list[tuple[Plan, Operation]] = []
+        try:
+            with atomic(session):
+                for node in graph.hard_closure(list(groups)):
+                    if node not in groups:
+                        continue
+                    plan = tombstone.plan(
+                        groups[node], hard=not node.soft, dialect=dialect_name(session)
+                    )
+                    request = tombstone._request(None, None, None, None)
+                    try:
+                        op = tombstone.execute(
+                            session,
+                            plan,
+                            request,
+                            missing_ok=True,
+                            snapshot=tombstone.snapshot,
+                            sync=False,
+                        )
+                    except NotFound:
+                        continue  # every row already taken by a parent's cascade
+                    done.append((plan, op))
+        except BaseException:
+            unmark_deleted(session, taken)
+            raise
+        for plan, op in done:
+            forget_removed(session, plan, op)
+        mark_deleted(session, [obj for obj in taken if inspect(obj).persistent])
+
+    def _leave_operations(self, session: Session, graph: ModelGraph) -> None:
+        """A row brought back by hand (``obj.deleted_at = None``) leaves its operation: a later
+        restore or purge of that operation no longer counts it as its own."""
+        for obj in session.dirty:
+            node = graph.node_for(type(obj))
+            if node is None or not node.soft:
                 continue
-            try:
-                # Rows a parent's cascade already took in this flush are skipped.
-                self.tombstone.delete(soft[node], session=session, missing_ok=True)
-            except NotFound:
+            state = inspect(obj)
+            changed = state.attrs.deleted_at.history
+            if changed.added == [None] and changed.deleted:
+                obj.deleted_by_op = None
+
+    def _refuse_trashed_keys(self, session: Session, graph: ModelGraph) -> None:
+        """A new instance whose key a trashed row holds (``session.merge`` of a trashed id,
+        ``add`` with an explicit key) is refused by name, not by a raw duplicate-key error."""
+        wanted: dict[Node, list[Any]] = {}  # {node: keys of new instances}
+        for obj in session.new:
+            node = graph.node_for(type(obj))
+            if node is None or not node.soft or node.mapper is None:
                 continue
+            key = node.mapper.get_property_by_column(node.pk).key
+            value = getattr(obj, key, None)
+            if value is not None:
+                wanted.setdefault(node, []).append(value)
+        for node, keys in wanted.items():
+            query = select(node.pk, node.col("deleted_by_op")).where(
+                node.pk.in_(keys), node.col("deleted_at").is_not(None)
+            )
+            rows = session.execute(query, execution_options=INTERNAL).all()
+            if rows:
+                held = ", ".join(f"{node.name} {pk} (operation {op})" for pk, op in rows)
+                raise Conflict(
+                    detail=f"{held} is in the trash: restore it, or give the new row another key"
+                )
+
+
+def _live_rows_only(state: ORMExecuteState) -> Any:
+    """An ORM bulk UPDATE by primary key (a list of parameter sets) writes live rows only:
+    the loader criteria do not reach its per-row WHERE, so the statement says it itself."""
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, SoftDeleteMixin):
+        return state.statement
+    return state.statement.where(_live(mapper.class_))
+
+
+def _governing(graph: ModelGraph, cls: type) -> Node | None:
+    """The node whose deletions the engine runs for instances of ``cls``, if it does."""
+    node = graph.node_for(cls)
+    if node is None:
+        policy = policy_of(cls)
+        if policy is Policy.HARD:
+            return None
+        raise ConfigurationError(
+            f"{cls.__name__} is {policy.value} but not governed by this Tombstone: declare "
+            f"it on the base the Tombstone was given",
+            model=cls.__name__,
+            column=None,
+        )
+    if node.policy is Policy.PROTECTED:
+        raise Protected(f"{node.name} rows are protected and cannot be deleted", model=node.name)
+    if node.policy is Policy.HARD and not graph.reaches_soft(node):
+        return None
+    return node
+
+
+def _soft_orphans(session: Session, graph: ModelGraph) -> list[Any]:
+    """Persistent soft instances a ``delete-orphan`` cascade is about to delete."""
+    found = []
+    for obj in session.dirty:
+        state = inspect(obj)
+        mapper = state.mapper
+        if not mapper._delete_orphans or not state.has_identity:
+            continue
+        node = graph.node_for(type(obj))
+        if node is not None and node.soft and mapper._is_orphan(state):
+            found.append(obj)
+    return found

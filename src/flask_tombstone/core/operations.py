@@ -224,13 +224,16 @@ def atomic(session: Session) -> Iterator[None]:
     Database errors come out as :class:`~.errors.DatabaseFailure` (the original chained).
     """
     begin_sqlite_transaction(session)
-    savepoint = None if _sent_nothing(session) else session.begin_nested()
+    # The savepoint is the connection's, not the session's: rolling it back undoes the
+    # operation's statements and nothing else (a session-level savepoint would also revert
+    # every deletion pending in the session and expire its modified objects).
+    savepoint = None if _sent_nothing(session) else session.connection().begin_nested()
     try:
         yield
     except BaseException as exc:
         if savepoint is None:
             session.rollback()
-        else:
+        elif savepoint.is_active:
             savepoint.rollback()
         if isinstance(exc, DBAPIError):
             raise DatabaseFailure() from exc

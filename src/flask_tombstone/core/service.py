@@ -11,6 +11,7 @@ from sqlalchemy import MetaData, Select, select
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import audit
+from .arguments import check_age, check_count, check_flag, check_text
 from .chunked import ChunkedSoftDelete
 from .errors import AlreadyGone, Blocked, Conflict, InvalidTarget, NotFound, PlanChanged, Protected
 from .execute import journals, remove_hard, stamp_soft, unstamp
@@ -34,10 +35,12 @@ from .purge import Purger, PurgeReport
 from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
 from .restore import parent_conflicts, parent_operations, restorable_nodes, unique_conflicts
 from .snapshots import read_snapshots
-from .sql import INTERNAL
+from .sql import INTERNAL, dialect_name
 from .sync import forget_removed, refresh_restored
 from .targets import resolve, session_of
+from .watch import mapper_count, watch_mappers
 
+DEFAULT_CHUNK = 10_000
 SessionTarget = sessionmaker[Any] | scoped_session[Any] | type[Session] | Session
 
 
@@ -74,6 +77,7 @@ class Tombstone:
         self.sample_size = sample_size
         self._registry: registry | None = None
         self._graph: ModelGraph | None = None
+        self._graph_mappers = -1  # how many mappers the registry had when the graph was built
         self._default_session: scoped_session[Any] | None = None
         self.listeners = Listeners(self)
         if base is not None:
@@ -88,6 +92,7 @@ class Tombstone:
         self._registry = reg
         self._graph = None
         install_tables(reg.metadata)
+        watch_mappers(reg, self)
 
     @property
     def metadata(self) -> MetaData:
@@ -104,12 +109,20 @@ class Tombstone:
 
         :raises ConfigurationError: naming the model and column of a rule it cannot honour.
         """
-        self._graph = build_graph(self._require_registry(), extra=(Operation, JournalEntry))
+        reg = self._require_registry()
+        count = mapper_count(reg)
+        self._graph = build_graph(reg, extra=(Operation, JournalEntry))
+        self._graph_mappers = count
         return self._graph
 
     @property
     def graph(self) -> ModelGraph:
-        return self._graph if self._graph is not None else self.configure()
+        """The model graph, rebuilt when models were declared since it was built (a model
+        declared or imported after setup is governed like the others)."""
+        graph = self._graph
+        if graph is None or self._graph_mappers != mapper_count(self._require_registry()):
+            return self.configure()
+        return graph
 
     def _require_registry(self) -> registry:
         if self._registry is None:
@@ -140,9 +153,16 @@ class Tombstone:
         return session.get_bind().dialect.name in ("mysql", "mariadb")
 
     # -- preview -----------------------------------------------------------------------------
-    def plan(self, target: Any, *, ids: Iterable[Any] | None = None, hard: bool = False) -> Plan:
+    def plan(
+        self,
+        target: Any,
+        *,
+        ids: Iterable[Any] | None = None,
+        hard: bool = False,
+        dialect: str | None = None,
+    ) -> Plan:
         """The plan of deleting ``target`` (the steps and checks, before any SQL runs)."""
-        resolved = resolve(self.graph, target, ids)
+        resolved = resolve(self.graph, target, ids, dialect=dialect)
         self._refuse_protected(resolved.node)
         soft = resolved.node.soft and not hard
         return plan_soft(self.graph, resolved) if soft else plan_hard(self.graph, resolved)
@@ -161,8 +181,8 @@ class Tombstone:
 
         Counted by the database; no row is loaded and nothing is written.
         """
-        plan = self.plan(target, ids=ids, hard=hard)
         session = self.session_for(target, session)
+        plan = self.plan(target, ids=ids, hard=hard, dialect=dialect_name(session))
         return build_preview(
             session,
             plan,
@@ -209,20 +229,45 @@ class Tombstone:
         interrupted, call again with the same target and ``resume=`` the operation's id.
         """
         session = self.session_for(target, session)
-        plan = self.plan(target, ids=ids, hard=hard)
+        plan = self.plan(target, ids=ids, hard=hard, dialect=dialect_name(session))
+        check_flag("hard", hard)
+        check_flag("missing_ok", missing_ok)
+        check_text("reason", reason)
+        check_text("expect", expect)
         request = self._request(actor, reason, request_id, context)
         if chunk_size is not None or resume is not None:
             if plan.mode != "soft":
                 raise InvalidTarget("only soft deletes run in chunks (purge hard ones)")
+            size = DEFAULT_CHUNK if chunk_size is None else check_count("chunk_size", chunk_size)
+            resumed = None if resume is None else check_count("resume", resume)
             chunked = ChunkedSoftDelete(self, session, plan, request, wrap=self._wrap(session))
-            return chunked.run(chunk_size or 10_000, resume)
+            return chunked.run(size, resumed)
         snap = self.snapshot if snapshot is None else snapshot
+        check_flag("snapshot", snap)
+        return self.execute(
+            session, plan, request, expect=expect, missing_ok=missing_ok, snapshot=snap
+        )
+
+    def execute(
+        self,
+        session: Session,
+        plan: Plan,
+        request: Request,
+        *,
+        expect: str | None = None,
+        missing_ok: bool = False,
+        snapshot: bool = False,
+        sync: bool = True,
+    ) -> Operation:
+        """Run a plan atomically; with ``sync``, the session's instances of the removed rows
+        become deleted (the flush listener does that itself, after all its work)."""
         with atomic(session):
             if plan.mode == "soft":
                 op = self._soft_delete(session, plan, request, expect, missing_ok)
             else:
-                op = self._hard_delete(session, plan, request, expect, missing_ok, snap)
-            forget_removed(session, plan, op)
+                op = self._hard_delete(session, plan, request, expect, missing_ok, snapshot)
+            if sync:
+                forget_removed(session, plan, op)
         return op
 
     def _soft_delete(
@@ -296,9 +341,8 @@ class Tombstone:
         if op_id is not None:
             stamped = node.pk.in_(asked) & (node.col("deleted_by_op") == op_id)
             taken = set(session.scalars(select(node.pk).where(stamped), execution_options=INTERNAL))
-        existing = set(
-            session.scalars(select(node.pk).where(node.pk.in_(asked)), execution_options=INTERNAL)
-        )
+        known = node.pk.in_(asked) if target.scope is None else target.criterion
+        existing = set(session.scalars(select(node.pk).where(known), execution_options=INTERNAL))
         missing = tuple(i for i in asked if i not in taken)
         if missing and all(i in existing for i in missing):
             raise AlreadyGone(
@@ -354,6 +398,7 @@ class Tombstone:
             trash under another operation, or a live row took a unique value. The conflicts
             are listed.
         """
+        op_id = check_count("op_id", op_id)
         session = self.session_for(None, session)
         request = self._request(actor, reason, request_id, context)
         wrap = self._wrap(session)
@@ -399,6 +444,7 @@ class Tombstone:
         :raises Conflict: it is not a soft delete, is still running, was already restored or
             purged, or (unless ``for_purge``, which resumes it) is being purged.
         """
+        op_id = check_count("op_id", op_id)
         session = self.session_for(None, session)
         op = session.get(Operation, op_id, populate_existing=True)
         if op is None:
@@ -455,6 +501,13 @@ class Tombstone:
         """
         if (op_id is None) == (older_than is None):
             raise InvalidTarget("purge takes either an operation id or older_than=")
+        if op_id is not None:
+            op_id = check_count("op_id", op_id)
+        if older_than is not None:
+            older_than = check_age(older_than)
+        if chunk_size is not None:
+            chunk_size = check_count("chunk_size", chunk_size)
+        check_flag("dry_run", dry_run)
         session = self.session_for(None, session)
         purger = Purger(
             self,

@@ -32,6 +32,10 @@ def _instances(session: Session, node: Node) -> dict[Any, Any]:
 
 
 def forget_removed(session: Session, plan: Plan, op: Operation) -> None:
+    """Instances of the rows the operation removed become *deleted*, exactly as after the unit
+    of work's own DELETE: out of the identity map, detached at commit with their loaded
+    values still readable, back as persistent if the transaction rolls back."""
+    removed: list[Any] = []
     for node in plan.nodes:
         held = _instances(session, node)
         for obj in plan.target.instances:
@@ -46,14 +50,25 @@ def forget_removed(session: Session, plan: Plan, op: Operation) -> None:
                 obj = held[pk]
                 set_committed_value(obj, "deleted_at", op.created_at)
                 set_committed_value(obj, "deleted_by_op", op.id)
-                if obj in session:
-                    session.expunge(obj)
+                removed.append(obj)
         else:
             query = select(node.pk).where(node.pk.in_(list(held)))
             remaining = set(session.scalars(query, execution_options=INTERNAL))
-            for pk, obj in held.items():
-                if pk not in remaining and obj in session:
-                    session.expunge(obj)
+            removed += [obj for pk, obj in held.items() if pk not in remaining]
+    mark_deleted(session, removed)
+
+
+def mark_deleted(session: Session, objects: list[Any]) -> None:
+    """What the unit of work does with the instances of rows it deleted."""
+    states = [inspect(obj) for obj in objects]
+    mine = [state for state in states if state.session_id == session.hash_key]
+    session._remove_newly_deleted(mine)
+
+
+def unmark_deleted(session: Session, objects: list[Any]) -> None:
+    """A refused deletion: the instances stay persistent and are no longer marked deleted."""
+    for obj in objects:
+        session._deleted.pop(inspect(obj), None)
 
 
 def _stamped(session: Session, plan: Plan, op: Operation, node: Node, held: dict[Any, Any]) -> Any:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, inspect, select
-from sqlalchemy.exc import NoInspectionAvailable
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import InstanceState, object_session
 from sqlalchemy.sql.util import find_tables
 
 from .errors import ConfigurationError, InvalidTarget
@@ -94,10 +93,12 @@ def _scope(node: Node, cls: type) -> ColumnElement[bool] | None:
 
 
 def _identity(obj: Any) -> Any:
-    try:
-        state = inspect(obj)
-    except NoInspectionAvailable as exc:
-        raise InvalidTarget(f"{type(obj).__name__} is not a mapped instance") from exc
+    state = inspect(obj, raiseerr=False)
+    if not isinstance(state, InstanceState):
+        raise TypeError(
+            f"delete() takes an instance, a list of instances, a model class with ids=, or a "
+            f"select() of one model, not {type(obj).__name__}"
+        )
     if state.identity is None:
         raise InvalidTarget(f"{type(obj).__name__} instance has not been saved yet")
     if len(state.identity) != 1:
