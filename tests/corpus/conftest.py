@@ -111,8 +111,8 @@ class Harness:
                 plain.session.commit()
             except IntegrityError as exc:
                 plain.session.rollback()
-                return Outcome(world(plain), refused=exc)
-            return Outcome(world(plain), refused=None)
+                return Outcome(world(plain), pks(plain.db), refused=exc)
+            return Outcome(world(plain), pks(plain.db), refused=None)
         finally:
             self._close(plain, ctx)
 
@@ -120,6 +120,7 @@ class Harness:
 @dataclass
 class Outcome:
     world: dict[str, Any]
+    pks: dict[str, set[tuple[Any, ...]]]
     refused: Exception | None
 
 
@@ -143,6 +144,16 @@ def raw(db: SQLAlchemy, *, stamps: bool = True) -> dict[str, set[tuple[Any, ...]
     with db.engine.connect() as conn:
         for table in _app_tables(db):
             cols = [c for c in table.c if stamps or c.name not in STAMPS]
+            out[table.name] = {tuple(row) for row in conn.execute(select(*cols))}
+    return out
+
+
+def pks(db: SQLAlchemy) -> dict[str, set[tuple[Any, ...]]]:
+    """The primary keys (whole rows for tables without one) of every app table, with Core."""
+    out: dict[str, set[tuple[Any, ...]]] = {}
+    with db.engine.connect() as conn:
+        for table in _app_tables(db):
+            cols = list(table.primary_key.columns) or [c for c in table.c if c.name not in STAMPS]
             out[table.name] = {tuple(row) for row in conn.execute(select(*cols))}
     return out
 
