@@ -16,7 +16,7 @@ class RowRef:
     """One row named in an error or a preview: its model, primary key and a label for people."""
 
     model: str
-    id: int
+    id: Any  # an int, or the text of a UUID or string key
     label: str
 
     def as_dict(self) -> dict[str, Any]:
@@ -116,7 +116,7 @@ class NotFound(TombstoneError):
     """The rows or the operation asked for do not exist (or are already gone)."""
 
     model: str = ""
-    ids: tuple[int, ...] = ()
+    ids: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         self.status, self.title, self.code = 404, "Not found", "not_found"

@@ -12,11 +12,12 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, select
+from sqlalchemy import ColumnElement, String, and_, cast, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from .errors import Blocker, RowRef
 from .graph import Node
+from .keys import is_integer_key, json_key
 from .planner import Check, Permission, Plan, RowSets
 from .sql import INTERNAL, with_parent
 
@@ -25,7 +26,7 @@ BLOCKER_CAP = 50
 
 
 def row_ref(node: Node, row: Any) -> RowRef:
-    return RowRef(model=node.name, id=int(row[0]), label=str(row[1]))
+    return RowRef(model=node.name, id=json_key(row[0]), label=str(row[1]))
 
 
 def find_blockers(
@@ -97,7 +98,7 @@ def _list_check(
             reason=check.reason,
             row=row_ref(child, row),
             via=edge.name,
-            target=RowRef(model=parent.name, id=int(row[2]), label=str(row[3])),
+            target=RowRef(model=parent.name, id=json_key(row[2]), label=str(row[3])),
         )
         for row in rows
     ]
@@ -151,10 +152,13 @@ def fingerprint(session: Session, plan: Plan, sets: RowSets, blocker_total: int)
     parts: list[Any] = [plan.mode, plan.target.node.name, blocker_total]
     for node in plan.nodes:
         pk = node.pk
-        query = select(func.count(), func.sum(pk), func.min(pk), func.max(pk)).where(
-            pk.in_(sets.of(node))
-        )
-        count, total, low, high = session.execute(query, execution_options=INTERNAL).one()
-        parts.append([node.name, int(count), int(total or 0), int(low or 0), int(high or 0)])
+        if is_integer_key(pk):
+            summary = (func.sum(pk), func.min(pk), func.max(pk))
+        else:  # UUID and string keys: no sum; their text orders and compares everywhere
+            text = cast(pk, String)
+            summary = (func.count(func.distinct(text)), func.min(text), func.max(text))
+        query = select(func.count(), *summary).where(pk.in_(sets.of(node)))
+        count, *rest = session.execute(query, execution_options=INTERNAL).one()
+        parts.append([node.name, int(count), *(json_key(v or 0) for v in rest)])
     digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
     return digest[:32]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 INCLUDE_DELETED = "include_deleted"
 ONLY_DELETED = "only_deleted"
+OPTED_OUT = "tombstone_opted_out"  # InstanceState.info: loaded with an opt-out
 
 
 def _live(cls: Any) -> Any:
@@ -59,13 +60,22 @@ class Listeners:
         self.tombstone = tombstone
         self._hide = with_loader_criteria(SoftDeleteMixin, _live, include_aliases=True)
 
+    def _events(self) -> tuple[tuple[str, Any], ...]:
+        return (
+            ("do_orm_execute", self.on_execute),
+            ("before_flush", self.on_flush),
+            ("deleted_to_persistent", _forget_stamp),
+        )
+
     def attach(self, target: Any) -> None:
-        for name, fn in (("do_orm_execute", self.on_execute), ("before_flush", self.on_flush)):
+        for name, fn in self._events():
             if not event.contains(target, name, fn):
                 event.listen(target, name, fn)
+        if not event.contains(SoftDeleteMixin, "load", _note_opt_out):
+            event.listen(SoftDeleteMixin, "load", _note_opt_out, propagate=True)
 
     def detach(self, target: Any) -> None:
-        for name, fn in (("do_orm_execute", self.on_execute), ("before_flush", self.on_flush)):
+        for name, fn in self._events():
             if event.contains(target, name, fn):
                 event.remove(target, name, fn)
 
@@ -77,6 +87,14 @@ class Listeners:
         if state.is_delete:
             return self._route_delete(state)
         if options.get(INCLUDE_DELETED):
+            return None
+        if state.is_column_load:
+            # A refresh or an expired attribute's load: SQLAlchemy applies no loader criteria
+            # there, so a row trashed since would come back. Like a row deleted since, it
+            # does not (ObjectDeletedError), unless it was loaded from the trash on purpose.
+            refreshed = state.load_options._refresh_state
+            if refreshed is None or not refreshed.info.get(OPTED_OUT):
+                state.statement = _live_rows_only(state)
             return None
         if state.is_select or state.is_update:
             if options.get(ONLY_DELETED) and state.is_select:
@@ -209,9 +227,23 @@ class Listeners:
                 )
 
 
+def _note_opt_out(target: Any, context: Any) -> None:
+    """Remember that an instance was loaded with ``include_deleted`` / ``only_deleted``: its
+    later refreshes may see it in the trash."""
+    options = getattr(context, "execution_options", None) or {}
+    if options.get(INCLUDE_DELETED) or options.get(ONLY_DELETED):
+        inspect(target).info[OPTED_OUT] = True
+
+
+def _forget_stamp(session: Session, instance: Any) -> None:
+    """A deletion reverted by a rollback: the stamp the engine set on the instance is stale."""
+    if isinstance(instance, SoftDeleteMixin):
+        session.expire(instance, ["deleted_at", "deleted_by_op"])
+
+
 def _live_rows_only(state: ORMExecuteState) -> Any:
-    """An ORM bulk UPDATE by primary key (a list of parameter sets) writes live rows only:
-    the loader criteria do not reach its per-row WHERE, so the statement says it itself."""
+    """A statement that the loader criteria do not reach (an ORM bulk UPDATE by primary key,
+    a refresh) says itself that it reads or writes live rows only."""
     mapper = state.bind_mapper
     if mapper is None or not issubclass(mapper.class_, SoftDeleteMixin):
         return state.statement

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .errors import RestoreConflict, RowRef
 from .graph import ModelGraph, Node
+from .keys import json_key
 from .planner import StampedRows
 from .policy import Rule
 from .sql import INTERNAL, row_pairs, with_parent
@@ -52,8 +53,8 @@ def parent_conflicts(
                 conflicts.append(
                     RestoreConflict(
                         reason="parent_in_trash",
-                        row=RowRef(node.name, int(row[0]), str(row[1])),
-                        other=RowRef(parent.name, int(row[2]), str(row[3])),
+                        row=RowRef(node.name, json_key(row[0]), str(row[1])),
+                        other=RowRef(parent.name, json_key(row[2]), str(row[3])),
                         other_operation=int(row[4]) if row[4] is not None else None,
                         columns=(edge.column.name,),
                     )
@@ -80,8 +81,8 @@ def unique_conflicts(
                 conflicts.append(
                     RestoreConflict(
                         reason="unique",
-                        row=RowRef(node.name, int(row[0]), str(row[1])),
-                        other=RowRef(node.name, int(row[2]), str(row[3])),
+                        row=RowRef(node.name, json_key(row[0]), str(row[1])),
+                        other=RowRef(node.name, json_key(row[2]), str(row[3])),
                         columns=tuple(c.name for c in columns),
                     )
                 )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Select, select
+from sqlalchemy import MetaData, Select, func, select
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import audit
@@ -315,18 +315,31 @@ class Tombstone:
             self._check_token(session, plan, sets, expect)
         described = target.description | {"snapshot": snapshot}
         kind, root = OperationKind.HARD_DELETE, target.node.name
+        roots = self._count_roots(session, plan)
         if not journals(plan, snapshot=snapshot):
             # Nothing is journaled, so nothing needs the operation's id before the rows go:
             # the operation is written once, finished.
             counts, effects = remove_hard(session, plan, None, snapshot=False, wrap=wrap)
-            self._check_found(session, target, counts.get(root, 0), missing_ok, None)
+            found = counts.get(root, 0) if roots is None else roots
+            self._check_found(session, target, found, missing_ok, None)
             return record_operation(
                 session, request, kind=kind, root_model=root, target=described, counts=counts
             )
         opened = open_operation(session, request, kind=kind, root_model=root, target=described)
         counts, effects = remove_hard(session, plan, opened.id, snapshot=snapshot, wrap=wrap)
-        self._check_found(session, target, counts.get(root, 0), missing_ok, None)
+        found = counts.get(root, 0) if roots is None else roots
+        self._check_found(session, target, found, missing_ok, None)
         return finish_operation(session, opened, counts, effects)
+
+    @staticmethod
+    def _count_roots(session: Session, plan: Plan) -> int | None:
+        """The target's own rows, where the removed count of its model also holds rows
+        reached through a self-reference (replies): counted before they go."""
+        target = plan.target
+        if not any(step.self_links for step in plan.steps if step.node is target.node):
+            return None
+        query = select(func.count()).select_from(target.node.table).where(target.criterion)
+        return int(session.execute(query, execution_options=INTERNAL).scalar_one())
 
     def _check_found(
         self, session: Session, target: Target, found: int, missing_ok: bool, op_id: int | None
