@@ -28,7 +28,9 @@ class Blocker:
     """Why one row stops an operation.
 
     ``reason`` is one of ``restrict`` (a live dependent row points at a row being deleted),
-    ``protected`` (the row's model is protected), ``forbidden`` (the actor may not delete it).
+    ``protected`` (the row's model is protected), ``forbidden`` (the actor may not delete it);
+    for a purge, ``live`` (a live row below a trashed one, which a purge never removes) and
+    ``other_operation`` (a row another operation trashed: purge that one first).
     ``row`` is the row that blocks; ``target`` the row it protects, where there is one.
     """
 

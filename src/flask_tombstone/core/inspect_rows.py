@@ -72,7 +72,9 @@ def _probes(
         child = check.edge.child
         assert child is not None
         parents = sets.of(check.edge.parent)
-        clauses = [check.edge.child_rows(parents, wrap=sets.wrap), sets.outside(child)]
+        clauses = [check.edge.child_rows(parents, wrap=sets.wrap)]
+        if not check.inside:
+            clauses.append(sets.outside(child))
         if check.state is not None:
             clauses.append(check.state)
         where = and_(*clauses)

@@ -69,9 +69,10 @@ class Step:
 class Check:
     """Dependents that refuse the plan: rows of ``edge``'s table pointing at rows in the plan."""
 
-    reason: str  # restrict | protected
+    reason: str  # restrict | protected | live | other_operation
     edge: Edge
     state: ColumnElement[bool] | None = None
+    inside: bool = False  # the rows it looks for are in the plan (a purge's own cascade)
 
 
 @dataclass

@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 
 from .errors import Blocked
 from .execute import remove_hard
+from .graph import Node
 from .inspect_rows import count_rows, find_blockers
 from .operations import Request, atomic, close_operation, in_trash, open_operation
-from .planner import NestedRows, Plan, Target, plan_hard
+from .planner import Check, NestedRows, Plan, Target, plan_hard
+from .policy import Rule
 from .records import Operation, OperationKind, OperationStatus, utcnow
 from .sql import INTERNAL
 
@@ -41,6 +43,7 @@ class PurgedOperation:
 class PurgeReport:
     dry_run: bool
     operations: list[PurgedOperation] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # {operation id: why it stays}
 
     @property
     def total(self) -> int:
@@ -85,7 +88,10 @@ class Purger:
         op_ids = list(self.session.scalars(query, execution_options=INTERNAL))
         report = PurgeReport(dry_run=dry_run)
         for index, op_id in enumerate(op_ids):
-            report.operations.extend(self.purge_one(op_id, dry_run=dry_run).operations)
+            try:
+                report.operations.extend(self.purge_one(op_id, dry_run=dry_run).operations)
+            except Blocked as refused:  # e.g. another, newer, operation's rows below its own
+                report.skipped[op_id] = refused.detail
             if not dry_run:
                 self.session.commit()
             if self.progress:
@@ -128,7 +134,7 @@ class Purger:
         graph = self.tombstone.graph
         root = graph.node_named(source.root_model)
         stamped = {
-            graph.node_named(name): graph.node_named(name).col("deleted_by_op") == source.id
+            graph.node_named(name): _still_stamped(graph.node_named(name), source.id)
             for name, n in source.counts.items()
             if n
         }
@@ -137,10 +143,12 @@ class Purger:
             criterion = stamped[root] & (root.pk <= boundary)
             seeds: dict[Any, Any] = {root: criterion}
         else:
-            criterion = stamped.get(root, root.col("deleted_by_op") == source.id)
+            criterion = stamped.get(root, _still_stamped(root, source.id))
             seeds = stamped
         target = Target(root, criterion, {"operation": source.id})
-        return plan_hard(graph, target, seeds=seeds)
+        plan = plan_hard(graph, target, seeds=seeds)
+        plan.checks += _foreign_rows(plan, source.id)
+        return plan
 
     def _purge_chunked(self, source: Operation) -> PurgedOperation:
         """Chunks of the root model's rows, each with its dependents, one commit each; the
@@ -192,6 +200,29 @@ class Purger:
                 self.progress(done, remaining)
             if last:
                 return PurgedOperation(source.id, purge_id, counts, effects)
+
+
+def _still_stamped(node: Node, op_id: int) -> Any:
+    """The operation's rows still in the trash (a row brought back by hand is live, even if
+    it kept its stamp)."""
+    return (node.col("deleted_by_op") == op_id) & node.col("deleted_at").is_not(None)
+
+
+def _foreign_rows(plan: Plan, op_id: int) -> list[Check]:
+    """Rows a purge's cascade would reach that are not the operation's own: live rows (a purge
+    never removes one) and rows another operation trashed (purged with that one, never
+    swallowed by this one). Rows trashed outside any operation go along."""
+    checks: list[Check] = []
+    for step in plan.steps:
+        node = step.node
+        if not node.soft:
+            continue
+        other = node.col("deleted_by_op").is_not(None) & (node.col("deleted_by_op") != op_id)
+        for edge, _ in step.links:
+            if edge.rule is Rule.CASCADE:  # live RESTRICT dependents are the plan's own check
+                checks.append(Check("live", edge, node.live(), inside=True))
+            checks.append(Check("other_operation", edge, other, inside=True))
+    return checks
 
 
 def _add(total: dict[str, int], more: dict[str, int]) -> None:

@@ -436,6 +436,11 @@ class Tombstone:
             for op in ops:
                 op_nodes = restorable_nodes(self.graph, op.counts)
                 counts = unstamp(session, op_nodes, [op.id], wrap)
+                if not any(counts.values()):
+                    raise Conflict(
+                        detail=f"operation {op.id} has nothing left to restore: its rows were "
+                        f"brought back by hand or removed for good since"
+                    )
                 opened = open_operation(
                     session,
                     request,

@@ -47,22 +47,30 @@ def unique_live(*columns: str, name: str | None = None) -> Index:
 
 
 def _add_mysql_ddl(index: Index, table: Table) -> None:
-    """On MariaDB/MySQL: a virtual column per indexed column, NULL while trashed."""
+    """On MariaDB/MySQL: a virtual column per indexed column, NULL while trashed. Written when
+    the table is created there (a column type is only compiled for that dialect then)."""
     if table.info.get(f"{LIVE_UNIQUE}:{index.name}"):
         return
     table.info[f"{LIVE_UNIQUE}:{index.name}"] = True
+
+    def create(target: Table, connection: Any, **kw: Any) -> None:
+        if connection.dialect.name in MYSQL:
+            connection.execute(DDL(_mysql_statement(index, target)))
+
+    event.listen(table, "after_create", create)
+
+
+def _mysql_statement(index: Index, table: Table) -> str:
     names = [str(getattr(c, "key", c)) for c in index.expressions]
     virtual = [f"{index.name}_{n}" for n in names]
     add_columns = ", ".join(
         f"ADD COLUMN {v} {_sql_type(table, n)} AS (IF(deleted_at IS NULL, {n}, NULL)) VIRTUAL"
         for v, n in zip(virtual, names, strict=True)
     )
-    statement = (
+    return (
         f"ALTER TABLE {table.name} {add_columns}, "
         f"ADD UNIQUE INDEX {index.name} ({', '.join(virtual)})"
     )
-    ddl = DDL(statement).execute_if(dialect=MYSQL)  # type: ignore[no-untyped-call,arg-type]
-    event.listen(table, "after_create", ddl)
 
 
 def _sql_type(table: Table, name: str) -> str:
