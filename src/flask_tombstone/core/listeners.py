@@ -141,7 +141,8 @@ class Listeners:
             operation = self.tombstone.delete(query, session=state.session, hard=not node.soft)
         except NotFound:
             return RowCountResult(0)
-        return RowCountResult(operation.counts.get(node.name, 0))
+        matched = operation.target_rows
+        return RowCountResult(operation.counts.get(node.name, 0) if matched is None else matched)
 
     # -- session.delete(obj) ---------------------------------------------------------------
     def on_flush(self, session: Session, context: UOWTransaction, instances: Any) -> None:

@@ -74,6 +74,18 @@ class Operation(RecordBase):
     hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     @property
+    def target_rows(self) -> int | None:
+        """Rows the call itself matched (the rest of its model's count came through a
+        self-reference): what ``query.delete()`` returns. Known on the operation a call
+        returns; not stored."""
+        value = self.__dict__.get("_tombstone_target_rows")
+        return None if value is None else int(value)
+
+    @target_rows.setter
+    def target_rows(self, value: int | None) -> None:
+        self.__dict__["_tombstone_target_rows"] = value
+
+    @property
     def total(self) -> int:
         """Rows removed (or brought back) across every model."""
         return sum(self.counts.values())

@@ -296,7 +296,9 @@ class Tombstone:
         self._check_blockers(session, plan, sets, request)
         if expect is not None:
             self._check_token(session, plan, sets, expect)
-        return finish_operation(session, opened, stamped.counts)
+        op = finish_operation(session, opened, stamped.counts)
+        op.target_rows = stamped.roots
+        return op
 
     def _hard_delete(
         self,
@@ -322,14 +324,18 @@ class Tombstone:
             counts, effects = remove_hard(session, plan, None, snapshot=False, wrap=wrap)
             found = counts.get(root, 0) if roots is None else roots
             self._check_found(session, target, found, missing_ok, None)
-            return record_operation(
+            op = record_operation(
                 session, request, kind=kind, root_model=root, target=described, counts=counts
             )
+            op.target_rows = found
+            return op
         opened = open_operation(session, request, kind=kind, root_model=root, target=described)
         counts, effects = remove_hard(session, plan, opened.id, snapshot=snapshot, wrap=wrap)
         found = counts.get(root, 0) if roots is None else roots
         self._check_found(session, target, found, missing_ok, None)
-        return finish_operation(session, opened, counts, effects)
+        op = finish_operation(session, opened, counts, effects)
+        op.target_rows = found
+        return op
 
     @staticmethod
     def _count_roots(session: Session, plan: Plan) -> int | None:
