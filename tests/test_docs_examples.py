@@ -341,6 +341,14 @@ def runs() -> Iterator[Any]:
             yield pytest.param(name, kind, id=f"{name}-{kind}")
 
 
+def dispose_registries(ns: dict[str, Any]) -> None:
+    """Forget the mappings the blocks declared, so that the next file's run (and a failed
+    class definition left half-made) does not meet them in SQLAlchemy's global configure."""
+    for value in list(ns.values()):
+        if isinstance(value, type) and DeclarativeBase in value.__bases__:
+            value.registry.dispose()
+
+
 @pytest.mark.servers
 @pytest.mark.parametrize(("name", "kind"), list(runs()))
 def test_python_blocks_run_as_written(
@@ -358,6 +366,7 @@ def test_python_blocks_run_as_written(
     ns = module.__dict__
     with ExitStack() as stack:
         stack.callback(sys.modules.pop, module_name, None)
+        stack.callback(dispose_registries, ns)
         ctx = Context(url=url, kind=kind, tmp_path=tmp_path, stack=stack)
         for block in blocks_of(path):
             if not block.is_python or block.not_run is not None:
