@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -664,6 +665,11 @@ def test_statements_and_other_objects_are_refused_as_targets(
     assert table_state(arena.session, Base.metadata) == arena.baseline
 
 
+def stable_id(value: Any) -> str:
+    """A test id without memory addresses (``<object object at 0x...>``), at most 30 chars."""
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(value))[:30]
+
+
 REQUEST_FIELDS = [
     *(("actor", value) for value in ACTORS),
     *(("reason", value) for value in REASONS),
@@ -675,7 +681,7 @@ REQUEST_FIELDS = [
     ("call", "name", "value"),
     [("delete", name, value) for name, value in [*REQUEST_FIELDS, *(("expect", t) for t in TOKENS)]]
     + [("restore", name, value) for name, value in REQUEST_FIELDS],
-    ids=lambda v: repr(v)[:30],
+    ids=stable_id,
 )
 def test_every_odd_request_field_is_taken_or_refused_cleanly(
     arena: Arena, call: str, name: str, value: Any
@@ -689,6 +695,45 @@ def test_every_odd_request_field_is_taken_or_refused_cleanly(
         args, method = (arena.trashed.id,), arena.ts.restore
     try:
         arena.call(method, args, {name: value}, named={name})
+    finally:
+        arena.reset()
+
+
+@pytest.mark.parametrize("sample_size", SAMPLE_SIZES, ids=stable_id)
+def test_every_odd_sample_size_alone(arena: Arena, sample_size: Any) -> None:
+    try:
+        arena.call(
+            arena.ts.preview,
+            (Item,),
+            {"ids": [1, 2], "sample_size": sample_size},
+            named={"sample_size"},
+        )
+    finally:
+        arena.reset()
+
+
+@pytest.mark.parametrize("chunk_size", CHUNK_SIZES, ids=stable_id)
+def test_every_odd_chunk_size_alone(arena: Arena, chunk_size: Any) -> None:
+    target = select(Item).where(Item.status == "open")
+    try:
+        _result, error = arena.call(
+            arena.ts.delete, (target,), {"chunk_size": chunk_size}, named={"chunk_size"}
+        )
+        if error is None and chunk_size is not None:
+            assert positive_int(chunk_size), f"chunk_size={chunk_size!r} was accepted"
+    finally:
+        arena.reset()
+
+
+@pytest.mark.parametrize("age", AGES, ids=stable_id)
+def test_every_odd_age_alone(arena: Arena, age: Any) -> None:
+    try:
+        _result, error = arena.call(
+            arena.ts.purge, (), {"older_than": age, "dry_run": True}, named={"older_than"}
+        )
+        if error is None:
+            assert isinstance(age, timedelta), f"older_than={age!r} was accepted"
+            assert age >= timedelta(0), f"older_than={age!r} was accepted"
     finally:
         arena.reset()
 
