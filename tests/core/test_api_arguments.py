@@ -530,10 +530,12 @@ def test_purge_arguments(db_kind: str, arena: Arena) -> None:
         try:
             _result, error = arena.call(arena.ts.purge, args, kwargs, named=named)
             if error is None:
-                assert (
-                    len(args) + ("older_than" in kwargs and kwargs["older_than"] is not None) == 1
+                given_op = bool(args) and args[0] is not None  # purge(None, ...) gives none
+                given_age = kwargs.get("older_than") is not None
+                assert given_op != given_age, (
+                    "purge accepted both an op_id and older_than, or neither"
                 )
-                if args:
+                if given_op:
                     value = args[0]
                     assert type(value) is int or isinstance(value, str), (
                         f"purge accepted op_id={value!r}"
