@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Integer, SmallInteger, String, Uuid
@@ -32,7 +32,7 @@ def key_values(
     column: Column[Any], values: Any, *, what: str = "ids", dialect: str | None = None
 ) -> tuple[Any, ...]:
     """``values`` as a tuple of distinct keys of ``column``, in the order given."""
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise TypeError(
             f"{what}= takes a list of primary key values (e.g. {what}=[3, 5]), "
             f"not {type(values).__name__}"
@@ -55,7 +55,7 @@ def key_value(column: Column[Any], value: Any, *, dialect: str | None = None) ->
     if isinstance(kind, Uuid):
         return _uuid(kind, value, label)
     if isinstance(kind, String):
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or "\x00" in value:
             raise InvalidTarget(f"{value!r} is not a valid id of {label} (a non-empty string)")
         if kind.length is not None and len(value) > kind.length:
             raise InvalidTarget(f"{value[:40]!r}... is longer than any id of {label}")

@@ -11,7 +11,14 @@ from sqlalchemy import MetaData, Select, func, select
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import audit
-from .arguments import check_age, check_count, check_flag, check_text
+from .arguments import (
+    check_age,
+    check_context,
+    check_count,
+    check_flag,
+    check_size,
+    check_text,
+)
 from .chunked import ChunkedSoftDelete
 from .errors import AlreadyGone, Blocked, Conflict, InvalidTarget, NotFound, PlanChanged, Protected
 from .execute import journals, remove_hard, stamp_soft, unstamp
@@ -141,9 +148,11 @@ class Tombstone:
     def _request(
         self, actor: Any, reason: str | None, request_id: str | None, context: dict[str, Any] | None
     ) -> Request:
+        check_text("reason", reason)
+        check_text("request_id", request_id)
         if actor is None and self.actor_loader is not None:
             actor = self.actor_loader()
-        return Request(actor_id(actor), reason, request_id, dict(context or {}))
+        return Request(actor_id(actor), reason, request_id, check_context(context))
 
     def _actor(self, actor: Any) -> Any:
         return actor if actor is not None or self.actor_loader is None else self.actor_loader()
@@ -187,7 +196,9 @@ class Tombstone:
             session,
             plan,
             wrap=self._wrap(session),
-            sample_size=self.sample_size if sample_size is None else sample_size,
+            sample_size=check_size(
+                "sample_size", self.sample_size if sample_size is None else sample_size
+            ),
             permission=self.permission,
             actor=self._actor(actor),
         )

@@ -62,7 +62,20 @@ def mark_deleted(session: Session, objects: list[Any]) -> None:
     """What the unit of work does with the instances of rows it deleted."""
     states = [inspect(obj) for obj in objects]
     mine = [state for state in states if state.session_id == session.hash_key]
+    for state in states:
+        _keep_key_readable(state)
     session._remove_newly_deleted(mine)
+
+
+def _keep_key_readable(state: Any) -> None:
+    """A deleted instance keeps what was loaded; its key, known from its identity, is made
+    readable even when it was expired (``project.id`` after the delete and a commit)."""
+    if state.key is None:
+        return
+    for column, value in zip(state.mapper.primary_key, state.key[1], strict=False):
+        prop = state.mapper.get_property_by_column(column)
+        if prop.key not in state.dict:
+            set_committed_value(state.obj(), prop.key, value)
 
 
 def unmark_deleted(session: Session, objects: list[Any]) -> None:
