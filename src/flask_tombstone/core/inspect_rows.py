@@ -154,6 +154,7 @@ def fingerprint(session: Session, plan: Plan, sets: RowSets, blocker_total: int)
     parts: list[Any] = [plan.mode, plan.target.node.name, blocker_total]
     for node in plan.nodes:
         pk = node.pk
+        summary: tuple[Any, ...]
         if is_integer_key(pk):
             summary = (func.sum(pk), func.min(pk), func.max(pk))
         else:  # UUID and string keys: no sum; their text orders and compares everywhere

@@ -248,7 +248,8 @@ def _live_rows_only(state: ORMExecuteState) -> Any:
     mapper = state.bind_mapper
     if mapper is None or not issubclass(mapper.class_, SoftDeleteMixin):
         return state.statement
-    return state.statement.where(_live(mapper.class_))
+    statement: Any = state.statement
+    return statement.where(_live(mapper.class_))
 
 
 def _governing(graph: ModelGraph, cls: type) -> Node | None:

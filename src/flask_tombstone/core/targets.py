@@ -84,7 +84,7 @@ def _node(graph: ModelGraph, cls: type) -> Node:
 def _scope(node: Node, cls: type) -> ColumnElement[bool] | None:
     """For a subclass of the node's model: its rows among the node's (the discriminator of
     single-table inheritance, the join of joined-table inheritance), as the ORM selects them."""
-    mapper = inspect(cls)
+    mapper: Any = inspect(cls)
     if node.mapper is None or mapper is node.mapper or mapper.concrete:
         return None
     key = node.mapper.get_property_by_column(node.pk).key

@@ -55,7 +55,7 @@ def _add_mysql_ddl(index: Index, table: Table) -> None:
 
     def create(target: Table, connection: Any, **kw: Any) -> None:
         if connection.dialect.name in MYSQL:
-            connection.execute(DDL(_mysql_statement(index, target)))
+            connection.execute(DDL(_mysql_statement(index, target)))  # type: ignore[no-untyped-call]
 
     event.listen(table, "after_create", create)
 
