@@ -592,9 +592,18 @@ class Built:
         target = self.world.target
         return self.subs[target.model] if target.sub else self.roots[target.model]
 
-    def target_pks(self) -> list[Any]:
+    def target_pks(self, deepest_first: bool = False) -> list[Any]:
+        """The target rows' keys (replies before the rows they answer if ``deepest_first``)."""
         target = self.world.target
-        return [self.pk(target.model, n) for n in target.rows]
+        rows = list(target.rows)
+        if deepest_first:
+            up = {r.n: r.up for r in self.world.rows[target.model]}
+
+            def depth(n: int | None) -> int:
+                return 0 if n is None or up.get(n) is None else 1 + depth(up[n])
+
+            rows.sort(key=depth, reverse=True)
+        return [self.pk(target.model, n) for n in rows]
 
     def target_labels(self) -> tuple[Any, list[str]]:
         """A non-key column of the target class and the target rows' values in it."""
