@@ -246,7 +246,8 @@ def check_hidden(built: Built) -> None:
             for value in (r[0] for r in rows if r[1] is not None):
                 assert session.get(cls, value) is None, f"{cls.__name__} {value} trashed, got"
         for root in built.roots.values():
-            for obj in session.scalars(select(root)).all():
+            objs: list[Any] = list(session.scalars(select(root)))
+            for obj in objs:
                 for rel in inspect(type(obj)).relationships:
                     value = getattr(obj, rel.key)
                     related = value if isinstance(value, list | set) else [value]
