@@ -15,8 +15,8 @@ from sqlalchemy import Integer, Table, delete, func, insert, literal, null, sele
 from sqlalchemy.orm import Session
 
 from .graph import Node
-from .keys import is_integer_key
-from .planner import NestedRows, Plan, RowSets, StampedRows, Step
+from .keys import fits_row_id
+from .planner import NestedRows, Plan, RowSets, StampedRows, Step, derived
 from .policy import Rule
 from .records import JournalEntry, JournalKind
 from .snapshots import write_snapshots
@@ -141,7 +141,10 @@ def remove_hard(
                     execution_options=INTERNAL,
                 ).scalar_one()
             )
-            run(session, delete(node.table).where(in_plan))
+            if all(_database_cascades(edge) for edge, _ in step.self_links):
+                run(session, delete(node.table).where(in_plan))
+            else:
+                _remove_leaves_first(session, step, in_plan, removed, wrap)
         else:
             removed = run(session, delete(node.table).where(in_plan))
         if removed:
@@ -170,6 +173,33 @@ def _remove_joined(session: Session, node: Node, in_plan: Any) -> int:
         removed += run(session, delete(node.table).where(node.pk.in_(keys)))
 
 
+def _database_cascades(edge: Any) -> bool:
+    """Whether the database itself cascades along ``edge``'s foreign key."""
+    return any((fk.ondelete or "").upper() == "CASCADE" for fk in edge.column.foreign_keys)
+
+
+def _remove_leaves_first(
+    session: Session, step: Step, in_plan: Any, total: int, wrap: bool
+) -> None:
+    """Remove a self-referencing set whose constraint is RESTRICT or NO ACTION, which some
+    databases check row by row within one statement (MariaDB always; SQLite for RESTRICT):
+    one statement per level, each taking the rows no other row of the table points at."""
+    node = step.node
+    table = node.table
+    removed = 0
+    while removed < total:
+        unreferenced = []
+        for edge, _ in step.self_links:
+            pointed = derived(select(edge.column).where(edge.column.is_not(None)), wrap)
+            key = node.pk if edge.parent_key is None else edge.parent_key
+            unreferenced.append(key.not_in(pointed))
+        level = run(session, delete(table).where(in_plan, *unreferenced))
+        if not level:  # a cycle: let the database say why
+            run(session, delete(table).where(in_plan))
+            return
+        removed += level
+
+
 def _membership(step: Step, sets: NestedRows) -> Any:
     """The criterion for a step's rows; self-references need the recursive set."""
     if step.self_links:
@@ -180,7 +210,7 @@ def _membership(step: Step, sets: NestedRows) -> Any:
 def _journal_links(session: Session, op_id: int, table: Table, column: Any, where: Any) -> None:
     (pk,) = table.primary_key.columns
     # Integer keys go in row_id; any other key into the data, beside the value nulled.
-    integer = is_integer_key(pk)
+    integer = fits_row_id(pk)
     source = select(
         literal(op_id),
         literal(JournalKind.SET_NULL),

@@ -28,6 +28,12 @@ def is_integer_key(column: Column[Any]) -> bool:
     return isinstance(column.type, Integer)
 
 
+def fits_row_id(column: Column[Any]) -> bool:
+    """Whether the key's values fit the journal's ``row_id`` (an ``INTEGER``): big-integer,
+    UUID and string keys are written into the entry's data instead."""
+    return isinstance(column.type, Integer) and not isinstance(column.type, BigInteger)
+
+
 def key_values(
     column: Column[Any], values: Any, *, what: str = "ids", dialect: str | None = None
 ) -> tuple[Any, ...]:

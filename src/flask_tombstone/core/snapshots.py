@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Integer, Table, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
+from .keys import fits_row_id
 from .records import JournalEntry, JournalKind
 from .sql import INTERNAL, dialect_name
 
@@ -37,7 +38,7 @@ def write_snapshots(session: Session, op_id: int, table: Table, where: Any) -> N
     header = _json_array(dialect, *(literal(column.name) for column in table.c))
     (pk,) = table.primary_key.columns
     if dialect in ("mysql", "mariadb"):
-        first_id = pk if isinstance(pk.type, Integer) else null().cast(Integer)
+        first_id = pk if fits_row_id(pk) else null().cast(Integer)
         values = _json_array(dialect, *(func.json_array(column) for column in table.c))
         source = select(first_id, _json_object(dialect, header, values)).where(where)
     else:
@@ -53,7 +54,7 @@ def _chunked(dialect: str, table: Table, pk: Any, header: Any, where: Any) -> An
     """One ``(first id, {"columns", "values"})`` per :data:`CHUNK_ROWS` rows: integer keys
     chunk by value, others by their rank."""
     if isinstance(pk.type, Integer):
-        rank, ids = pk, pk
+        rank, ids = pk, (pk if fits_row_id(pk) else null().cast(Integer))
     else:
         rank, ids = func.row_number().over(order_by=pk) - 1, null().cast(Integer)
     labels = [f"c{i}" for i in range(len(table.c))]
