@@ -136,3 +136,28 @@ def test_core_never_imports_flask() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_relationship_that_nulls_the_link_decides_before_ondelete() -> None:
+    """The unit of work nulls a nullable link its relationship loads (no passive_deletes)
+    before the database's ON DELETE acts; passive_deletes leaves it to the database."""
+    B = fresh_base()
+
+    class Box(B):
+        __tablename__ = "box"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        loose: Mapped[list[Thing]] = relationship(foreign_keys="Thing.loose_id")
+        left: Mapped[list[Thing]] = relationship(foreign_keys="Thing.left_id", passive_deletes=True)
+        held: Mapped[list[Thing]] = relationship(foreign_keys="Thing.held_id")
+
+    class Thing(B):
+        __tablename__ = "thing"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        loose_id: Mapped[int | None] = mapped_column(ForeignKey("box.id", ondelete="CASCADE"))
+        left_id: Mapped[int | None] = mapped_column(ForeignKey("box.id", ondelete="CASCADE"))
+        held_id: Mapped[int] = mapped_column(ForeignKey("box.id", ondelete="CASCADE"))
+
+    found = rules(B)
+    assert found["Thing.loose_id"] is Rule.SET_NULL
+    assert found["Thing.left_id"] is Rule.CASCADE
+    assert found["Thing.held_id"] is Rule.CASCADE  # NOT NULL: the database's rule

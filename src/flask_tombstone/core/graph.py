@@ -406,7 +406,13 @@ def _declared_rule(
         return Rule.DETACH
     ondelete = (fkc.ondelete or "").upper()
     relationships = list(_one_to_many(parent, column, mappers))
-    if ondelete == "CASCADE" or any(rel.cascade.delete for rel in relationships):
+    if any(rel.cascade.delete for rel in relationships):
+        return Rule.CASCADE
+    if column.nullable and any(not rel.passive_deletes for rel in relationships):
+        # The unit of work loads the children and nulls their link before the database's
+        # own rule could act: what the application's hard delete does is SET NULL.
+        return Rule.SET_NULL
+    if ondelete == "CASCADE":
         return Rule.CASCADE
     if ondelete == "SET NULL":
         return Rule.SET_NULL

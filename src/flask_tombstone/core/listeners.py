@@ -152,6 +152,10 @@ class Listeners:
         leaves the database as it was and the instances persistent, no longer marked deleted.
         """
         graph = self.tombstone.graph
+        # Instances an earlier flush of this transaction already deleted through the engine
+        # (an autoflush inside a later session.delete's cascade) and deleted again since.
+        for state in [state for state in session._deleted if state._deleted]:
+            session._deleted.pop(state)
         self._leave_operations(session, graph)
         self._refuse_trashed_keys(session, graph)
         groups: dict[Node, list[Any]] = {}  # {node: instances the engine deletes}
