@@ -406,7 +406,10 @@ def _declared_rule(
         return Rule.DETACH
     ondelete = (fkc.ondelete or "").upper()
     relationships = list(_one_to_many(parent, column, mappers))
-    if any(rel.cascade.delete for rel in relationships):
+    cascading = [rel for rel in relationships if rel.cascade.delete]
+    if any(not rel.passive_deletes for rel in cascading) or (cascading and not ondelete):
+        # The unit of work deletes the children itself; a passive cascade with nothing
+        # declared in the database is taken at its word (the database alone would refuse).
         return Rule.CASCADE
     if column.nullable and any(not rel.passive_deletes for rel in relationships):
         # The unit of work loads the children and nulls their link before the database's
