@@ -349,6 +349,29 @@ def options(**choices: list[Any] | st.SearchStrategy[Any]) -> st.SearchStrategy[
 # -- one world per test, rebuilt when a call changed it for good ------------------------------
 
 
+def checked_call(
+    session: Session,
+    metadata: MetaData,
+    probe: Any,
+    method: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    named: set[str],
+) -> tuple[Any, BaseException | None]:
+    """Call ``method``; an error must be a clean one (check_raised), leave every table as it
+    was and the session answering an ORM query (of ``probe``)."""
+    before = table_state(session, metadata)
+    try:
+        result = method(*args, session=session, **kwargs)
+    except Exception as exc:  # every exception is judged by check_raised
+        check_raised(exc, named)
+        session.execute(select(probe.id)).all()
+        after = table_state(session, metadata)
+        assert after == before, f"{type(exc).__name__} ({exc}) left the database changed"
+        return None, exc
+    return result, None
+
+
 class Arena:
     """The core test models' World plus one soft delete in the trash (committed).
 
@@ -393,17 +416,7 @@ class Arena:
         named: set[str],
     ) -> tuple[Any, BaseException | None]:
         """Call, check what came out; after an error, that nothing changed."""
-        session = self.session
-        before = table_state(session, Base.metadata)
-        try:
-            result = method(*args, session=session, **kwargs)
-        except Exception as exc:  # every exception is judged by check_raised
-            check_raised(exc, named)
-            session.execute(select(Item.id)).all()  # the session answers an ORM query
-            after = table_state(session, Base.metadata)
-            assert after == before, f"{type(exc).__name__} ({exc}) left the database changed"
-            return None, exc
-        return result, None
+        return checked_call(self.session, Base.metadata, Item, method, args, kwargs, named)
 
 
 @pytest.fixture
@@ -873,17 +886,7 @@ class KeyArena(Arena):
         *,
         named: set[str],
     ) -> tuple[Any, BaseException | None]:
-        session = self.session
-        before = table_state(session, KeyBase.metadata)
-        try:
-            result = method(*args, session=session, **kwargs)
-        except Exception as exc:
-            check_raised(exc, named)
-            session.execute(select(Doc.id)).all()
-            after = table_state(session, KeyBase.metadata)
-            assert after == before, f"{type(exc).__name__} ({exc}) left the database changed"
-            return None, exc
-        return result, None
+        return checked_call(self.session, KeyBase.metadata, Doc, method, args, kwargs, named)
 
 
 @pytest.fixture
