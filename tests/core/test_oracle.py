@@ -402,6 +402,142 @@ def linked_pair(m2m: M2M, *, delete: int) -> World:
 # neither the unit of work nor the database alone can delete and the engine follows the
 # declared cascade (exactly reversible), or a many-to-many delete cascade (session.delete).
 FOUND: dict[str, World] = {
+    # session.delete of three rows where one is a reply of another (a cascading self
+    # relationship): loading the replies autoflushed, the engine deleted two, and the third
+    # session.delete put a deleted instance back in the identity map (expired at commit).
+    "session-delete-of-a-reply-already-deleted-by-autoflush": World(
+        graph=Graph(
+            models=(
+                ModelSpec(
+                    pk="int", soft=True, inherit="none", sub_ondelete=None, links=(), self_link=None
+                ),
+                ModelSpec(
+                    pk="int",
+                    soft=True,
+                    inherit="single",
+                    sub_ondelete=None,
+                    links=(
+                        Link(
+                            parent=0,
+                            ondelete=None,
+                            nullable=False,
+                            unique=False,
+                            to_sub=False,
+                            rel="none",
+                            cascade="save-update, merge",
+                            passive=False,
+                        ),
+                    ),
+                    self_link=Link(
+                        parent=1,
+                        ondelete=None,
+                        nullable=True,
+                        unique=False,
+                        to_sub=False,
+                        rel="parent",
+                        cascade="all",
+                        passive=False,
+                    ),
+                ),
+                ModelSpec(
+                    pk="int",
+                    soft=True,
+                    inherit="none",
+                    sub_ondelete=None,
+                    links=(
+                        Link(
+                            parent=0,
+                            ondelete=None,
+                            nullable=False,
+                            unique=False,
+                            to_sub=False,
+                            rel="none",
+                            cascade="save-update, merge",
+                            passive=False,
+                        ),
+                        Link(
+                            parent=1,
+                            ondelete="CASCADE",
+                            nullable=False,
+                            unique=False,
+                            to_sub=False,
+                            rel="none",
+                            cascade="save-update, merge",
+                            passive=False,
+                        ),
+                    ),
+                    self_link=None,
+                ),
+            ),
+            m2m=(),
+            late_from=None,
+            configure_early=False,
+        ),
+        rows=(
+            (Row(n=1, sub=False, refs=(), up=None), Row(n=2, sub=False, refs=(), up=None)),
+            (
+                Row(n=1, sub=True, refs=(1,), up=None),
+                Row(n=2, sub=False, refs=(1,), up=None),
+                Row(n=3, sub=False, refs=(1,), up=1),
+            ),
+            (Row(n=1, sub=False, refs=(1, 1), up=None),),
+        ),
+        pairs=(),
+        target=Target(model=1, rows=(1, 2, 3), sub=False, how="session"),
+    ),
+    # A joined-inheritance model whose self-reference is RESTRICT: the purge removes the
+    # replies before the rows they answer (batches of unreferenced keys).
+    "joined-self-reference-restrict-purge": World(
+        graph=Graph(
+            models=(
+                ModelSpec(
+                    pk="int",
+                    soft=True,
+                    inherit="joined",
+                    sub_ondelete=None,
+                    links=(),
+                    self_link=Link(
+                        parent=0,
+                        ondelete="RESTRICT",
+                        nullable=True,
+                        unique=False,
+                        to_sub=False,
+                        rel="none",
+                        cascade="save-update, merge",
+                        passive=False,
+                    ),
+                ),
+                ModelSpec(
+                    pk="int", soft=True, inherit="none", sub_ondelete=None, links=(), self_link=None
+                ),
+                ModelSpec(
+                    pk="int", soft=True, inherit="none", sub_ondelete=None, links=(), self_link=None
+                ),
+                ModelSpec(
+                    pk="int", soft=True, inherit="none", sub_ondelete=None, links=(), self_link=None
+                ),
+                ModelSpec(
+                    pk="int", soft=True, inherit="none", sub_ondelete=None, links=(), self_link=None
+                ),
+            ),
+            m2m=(),
+            late_from=None,
+            configure_early=False,
+        ),
+        rows=(
+            (
+                Row(n=1, sub=True, refs=(), up=None),
+                Row(n=2, sub=False, refs=(), up=None),
+                Row(n=3, sub=True, refs=(), up=1),
+            ),
+            (Row(n=1, sub=False, refs=(), up=None),),
+            (Row(n=1, sub=False, refs=(), up=None),),
+            (Row(n=1, sub=False, refs=(), up=None),),
+            (Row(n=1, sub=False, refs=(), up=None),),
+        ),
+        pairs=(),
+        target=Target(model=0, rows=(1, 3), sub=True, how="session"),
+    ),
     # session.delete of M2 row 1: its many-to-many cascade ("all") reaches M0 row 1, which
     # NOT NULL links without ON DELETE hold (RESTRICT). The unit of work fails; the database
     # alone, which knows nothing of that cascade, deletes only M2 row 1; the engine refuses,

@@ -131,7 +131,7 @@ def remove_hard(
                 rows = node.joined_pk(table).in_(select(node.pk).where(in_plan))
                 write_snapshots(session, journal_op, table, rows)
         if node.joined:
-            removed = _remove_joined(session, node, in_plan)
+            removed = _remove_joined(session, node, in_plan, _leaves(step, wrap))
         elif step.self_links:
             # A database-level cascade on the self-reference may remove rows of the set before
             # the statement reaches them (MariaDB goes row by row): count the set first.
@@ -156,16 +156,20 @@ JOINED_BATCH = 1000
 """Rows of a joined-inheritance model removed per round (see :func:`_remove_joined`)."""
 
 
-def _remove_joined(session: Session, node: Node, in_plan: Any) -> int:
+def _remove_joined(session: Session, node: Node, in_plan: Any, leaves: list[Any]) -> int:
     """Remove rows of a joined-inheritance model: each subclass table's rows before the base
     rows they point at. The set may be defined through a subclass table (``Laptop.ram >= 32``),
     which the first DELETE would empty, so it is read in batches of keys, each batch removed
     from every table before the next is read: memory stays flat, and the statements number
-    ``tables x rows / JOINED_BATCH``."""
+    ``tables x rows / JOINED_BATCH``. With ``leaves`` (a self-reference the database does not
+    cascade), each batch takes rows no other row points at."""
     removed = 0
     while True:
-        query = select(node.pk).where(in_plan).limit(JOINED_BATCH)
+        query = select(node.pk).where(in_plan, *leaves).limit(JOINED_BATCH)
         keys = list(session.scalars(query, execution_options=INTERNAL))
+        if not keys and leaves:  # rows left only in a cycle: let the database say why
+            leaves = []
+            continue
         if not keys:
             return removed
         for table in reversed(node.joined):
@@ -178,21 +182,31 @@ def _database_cascades(edge: Any) -> bool:
     return any((fk.ondelete or "").upper() == "CASCADE" for fk in edge.column.foreign_keys)
 
 
+def _leaves(step: Step, wrap: bool) -> list[Any]:
+    """Criteria for the rows of a self-referencing step that no row points at, where the
+    database does not cascade the self-reference itself (none otherwise)."""
+    links = step.self_links
+    if not links or all(_database_cascades(edge) for edge, _ in links):
+        return []
+    node = step.node
+    found = []
+    for edge, _ in links:
+        pointed = derived(select(edge.column).where(edge.column.is_not(None)), wrap)
+        key = node.pk if edge.parent_key is None else edge.parent_key
+        found.append(key.not_in(pointed))
+    return found
+
+
 def _remove_leaves_first(
     session: Session, step: Step, in_plan: Any, total: int, wrap: bool
 ) -> None:
     """Remove a self-referencing set whose constraint is RESTRICT or NO ACTION, which some
     databases check row by row within one statement (MariaDB always; SQLite for RESTRICT):
     one statement per level, each taking the rows no other row of the table points at."""
-    node = step.node
-    table = node.table
+    table = step.node.table
     removed = 0
+    unreferenced = _leaves(step, wrap)
     while removed < total:
-        unreferenced = []
-        for edge, _ in step.self_links:
-            pointed = derived(select(edge.column).where(edge.column.is_not(None)), wrap)
-            key = node.pk if edge.parent_key is None else edge.parent_key
-            unreferenced.append(key.not_in(pointed))
         level = run(session, delete(table).where(in_plan, *unreferenced))
         if not level:  # a cycle: let the database say why
             run(session, delete(table).where(in_plan))

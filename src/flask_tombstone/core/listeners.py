@@ -154,8 +154,8 @@ class Listeners:
         graph = self.tombstone.graph
         # Instances an earlier flush of this transaction already deleted through the engine
         # (an autoflush inside a later session.delete's cascade) and deleted again since.
-        for state in [state for state in session._deleted if state._deleted]:
-            session._deleted.pop(state)
+        # (Session.delete put them back in the identity map: take them out again.)
+        session._remove_newly_deleted([state for state in session._deleted if state._deleted])
         self._leave_operations(session, graph)
         self._refuse_trashed_keys(session, graph)
         groups: dict[Node, list[Any]] = {}  # {node: instances the engine deletes}
