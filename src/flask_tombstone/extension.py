@@ -65,7 +65,7 @@ class Tombstone(CoreTombstone):
         for key, value in CONFIG_DEFAULTS.items():
             app.config.setdefault(key, value)
         self.attach(self.db.session)
-        self.configure()
+        self.configure_when_ready()
         app.extensions["tombstone"] = AppState(
             tombstone=self,
             snapshot=bool(app.config["TOMBSTONE_SNAPSHOT"]),

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import ForeignKey, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from flask_tombstone import ConfigurationError, Operation, SoftDeleteMixin, Tombstone
 
@@ -45,8 +45,46 @@ def test_init_app_fails_naming_the_bad_rule() -> None:
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
     bad_db.init_app(app)
+    # The mappers are configured at the first query or instance: the rule fails there (a
+    # relationship may name a model a blueprint declares after init_app).
+    Tombstone(app, db=bad_db)
     with pytest.raises(ConfigurationError, match=r"Pet\.owner_id"):
-        Tombstone(app, db=bad_db)
+        select(Pet).compile()
+
+
+def test_init_app_before_a_model_named_by_a_relationship_is_declared() -> None:
+    class Base(DeclarativeBase):
+        pass
+
+    late_db = SQLAlchemy(model_class=Base)
+
+    class Owner(SoftDeleteMixin, late_db.Model):  # type: ignore[name-defined,misc]
+        id: Mapped[int] = mapped_column(primary_key=True)
+        pets: Mapped[list[Pet]] = relationship(cascade="all, delete-orphan")
+
+    class Badge(SoftDeleteMixin, late_db.Model):  # type: ignore[name-defined,misc]
+        id: Mapped[int] = mapped_column(primary_key=True)
+        owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id", ondelete="CASCADE"))
+
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    late_db.init_app(app)
+    tombstone = Tombstone(app, db=late_db)  # Pet is not declared yet
+
+    class Pet(SoftDeleteMixin, late_db.Model):  # type: ignore[name-defined,misc]
+        id: Mapped[int] = mapped_column(primary_key=True)
+        owner_id: Mapped[int] = mapped_column(ForeignKey("owner.id"))
+
+    with app.app_context():
+        late_db.create_all()
+        owner = Owner(pets=[Pet(), Pet()])
+        late_db.session.add(owner)
+        late_db.session.commit()
+        late_db.session.delete(owner)
+        late_db.session.commit()
+        hidden = select(Pet).execution_options(only_deleted=True)
+        assert len(late_db.session.scalars(hidden).all()) == 2
+        assert tombstone.graph.node_for(Pet) is not None
 
 
 def test_seed_000_route_soft_deletes_with_an_operation(app: Flask) -> None:

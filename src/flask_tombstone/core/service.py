@@ -117,10 +117,19 @@ class Tombstone:
         :raises ConfigurationError: naming the model and column of a rule it cannot honour.
         """
         reg = self._require_registry()
+        reg.configure()  # every mapper, not only those the graph happens to look at
         count = mapper_count(reg)
         self._graph = build_graph(reg, extra=(Operation, JournalEntry))
         self._graph_mappers = count
         return self._graph
+
+    def configure_when_ready(self) -> None:
+        """Build the graph now if SQLAlchemy has configured every mapper; otherwise when it
+        does (the first query or instance). Forcing the configuration here would fail, for
+        good, on a relationship naming a model declared later (a blueprint imported after
+        ``init_app``)."""
+        if not getattr(self._require_registry(), "_new_mappers", True):
+            self.configure()
 
     @property
     def graph(self) -> ModelGraph:
