@@ -437,7 +437,9 @@ class Built:
                 self._declare_m2m(m, attrs, later)
         bases = (SoftDeleteMixin, self.base) if spec.soft else (self.base,)
         self.roots[i] = type(name, bases, attrs)
-        for owner, key, rel in later:
+        # Relationships go on classes not configured yet first: one set on a configured class
+        # configures the pending mappers at once, which must find their back_populates there.
+        for owner, key, rel in sorted(later, key=lambda entry: self._configured(entry[0])):
             setattr(self._class_named(owner), key, rel)
 
     def _relate(
