@@ -22,7 +22,8 @@ from .arguments import (
 from .chunked import ChunkedSoftDelete
 from .errors import AlreadyGone, Blocked, Conflict, InvalidTarget, NotFound, PlanChanged, Protected
 from .execute import journals, remove_hard, stamp_soft, unstamp
-from .graph import ModelGraph, Node, build_graph
+from .graph import ModelGraph, Node
+from .graph_rules import build_graph
 from .inspect_rows import find_blockers, fingerprint
 from .listeners import Listeners
 from .operations import (
