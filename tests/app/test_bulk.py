@@ -148,3 +148,23 @@ def test_bulk_preview_in_the_dialog(browser: Any, world: World) -> None:
     assert "<html" not in page.text
     assert 'action="/items/bulk-delete"' in page.text
     assert "hx-post" not in page.text  # a bulk delete reloads the page, with its Undo
+
+
+def test_all_matching_refuses_a_filter_that_does_not_validate(
+    app: Flask, browser: Any, world: World
+) -> None:
+    """A field the listing would ignore must not widen the bulk delete to everything."""
+    mia = browser("mia")
+    for bad in (
+        f"project={world.omega}",  # a project mia cannot see
+        "project=abc",
+        "status=nonsense",
+        "q=" + "x" * 201,
+        "tag=" + "t" * 41,
+    ):
+        url = f"/items/bulk-delete?all=1&{bad}"
+        assert mia.get(url).status_code == 422, bad
+        response = mia.post("/items/bulk-delete", {"all": "1", **dict([bad.split("=", 1)])})
+        assert response.status_code == 422, bad
+    for ident in (world.alpha_item, world.max_item):
+        assert live(app, Item, ident) is not None

@@ -92,6 +92,17 @@ def filter_from(form: ItemFilterForm, project: Project | None = None) -> ItemFil
     )
 
 
+def invalid_filter_fields(form: ItemFilterForm) -> list[str]:
+    """Why each filter field that does not validate is refused (a listing ignores them; a
+    bulk delete of "all matching" must not, or it would take more than was asked)."""
+    form.validate()
+    return [
+        f"{form[name].label.text}: {error}"
+        for name in ("q", "project", "status", "assignee", "tag")
+        for error in form[name].errors
+    ]
+
+
 def matching(user: User, wanted: ItemFilter) -> Select[Item]:
     """The items ``user`` may see that match ``wanted``: the list, and a bulk selection."""
     query = scoped(Item, user)

@@ -11,6 +11,7 @@ from taskboard.access.current import me
 from taskboard.access.decorators import load
 from taskboard.access.permissions import may_delete_comment, may_delete_item, may_edit_comment
 from taskboard.comments.forms import CommentForm
+from taskboard.deletion.errors import Refused
 from taskboard.deletion.views import Subject, confirm_delete
 from taskboard.extensions import db, destructive_limit
 from taskboard.models import Item, Project
@@ -137,6 +138,9 @@ def _selection() -> bulk.Selection:
     if request.values.get("all") == "1":
         form = ItemFilterForm(request.values)
         services.fill_filter_choices(form, me())
+        refused = services.invalid_filter_fields(form)
+        if refused:
+            raise Refused("Invalid filter", refused, 422, "invalid_filter")
         return bulk.Selection(every=True, wanted=services.filter_from(form))
     return bulk.Selection(ids=bulk.parse_ids(request.values.getlist("ids")))
 
