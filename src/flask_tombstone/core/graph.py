@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Column, ColumnElement, Select, Table, select
 from sqlalchemy.orm import Mapper
 
+from .errors import ConfigurationError
+from .mixin import policy_of
 from .policy import Policy, Rule
 
 LABEL_CANDIDATES = ("name", "title", "label", "username", "email", "body")
@@ -43,6 +45,13 @@ class Node:
 
     def col(self, name: str) -> Column[Any]:
         return self.table.c[name]
+
+    @property
+    def pk_key(self) -> str:
+        """The mapped attribute of the primary key (``Model.<pk_key>``)."""
+        if self.mapper is None:
+            return str(self.pk.key)
+        return str(self.mapper.get_property_by_column(self.pk).key)
 
     def joined_pk(self, table: Table) -> Column[Any]:
         """The key column of one of its joined-inheritance tables (same values as ``pk``)."""
@@ -125,6 +134,23 @@ class ModelGraph:
             if klass in self.nodes:
                 return self.nodes[klass]
         return None
+
+    def governing(self, cls: type) -> Node | None:
+        """The node of ``cls``; ``None`` for a class the graph does not hold that deletes
+        physically anyway. A soft or protected class it does not hold is a configuration
+        error: the engine never lets such rows fall through to a plain hard delete."""
+        node = self.node_for(cls)
+        if node is None:
+            policy = policy_of(cls)
+            if policy is not Policy.HARD:
+                name = getattr(cls, "__name__", repr(cls))
+                raise ConfigurationError(
+                    f"{name} is {policy.value} but not governed by this Tombstone: declare "
+                    f"it on the base the Tombstone was given",
+                    model=name,
+                    column=None,
+                )
+        return node
 
     def node_named(self, name: str) -> Node:
         return self._by_name[name]

@@ -15,9 +15,9 @@ from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, with_loader_criteria
 
-from .errors import ConfigurationError, Conflict, NotFound, Protected
+from .errors import Conflict, NotFound, Protected
 from .graph import ModelGraph, Node
-from .mixin import SoftDeleteMixin, policy_of
+from .mixin import SoftDeleteMixin
 from .operations import atomic
 from .planner import Plan
 from .policy import Policy
@@ -167,6 +167,7 @@ class Listeners:
             return
         taken = [obj for objs in groups.values() for obj in objs]
         tombstone = self.tombstone
+        request = tombstone._request(None, None, None, None)
         done: list[tuple[Plan, Operation]] = []
         try:
             with atomic(session):
@@ -176,7 +177,6 @@ class Listeners:
                     plan = tombstone.plan(
                         groups[node], hard=not node.soft, dialect=dialect_name(session)
                     )
-                    request = tombstone._request(None, None, None, None)
                     try:
                         op = tombstone.execute(
                             session,
@@ -214,10 +214,9 @@ class Listeners:
         wanted: dict[Node, list[Any]] = {}  # {node: keys of new instances}
         for obj in session.new:
             node = graph.node_for(type(obj))
-            if node is None or not node.soft or node.mapper is None:
+            if node is None or not node.soft:
                 continue
-            key = node.mapper.get_property_by_column(node.pk).key
-            value = getattr(obj, key, None)
+            value = getattr(obj, node.pk_key, None)
             if value is not None:
                 wanted.setdefault(node, []).append(value)
         for node, keys in wanted.items():
@@ -258,17 +257,9 @@ def _live_rows_only(state: ORMExecuteState) -> Any:
 
 def _governing(graph: ModelGraph, cls: type) -> Node | None:
     """The node whose deletions the engine runs for instances of ``cls``, if it does."""
-    node = graph.node_for(cls)
+    node = graph.governing(cls)
     if node is None:
-        policy = policy_of(cls)
-        if policy is Policy.HARD:
-            return None
-        raise ConfigurationError(
-            f"{cls.__name__} is {policy.value} but not governed by this Tombstone: declare "
-            f"it on the base the Tombstone was given",
-            model=cls.__name__,
-            column=None,
-        )
+        return None
     if node.policy is Policy.PROTECTED:
         raise Protected(f"{node.name} rows are protected and cannot be deleted", model=node.name)
     if node.policy is Policy.HARD and not graph.reaches_soft(node):

@@ -253,7 +253,6 @@ class Tombstone:
         plan = self.plan(target, ids=ids, hard=hard, dialect=dialect_name(session))
         check_flag("hard", hard)
         check_flag("missing_ok", missing_ok)
-        check_text("reason", reason)
         check_text("expect", expect)
         request = self._request(actor, reason, request_id, context)
         if chunk_size is not None or resume is not None:

@@ -8,12 +8,10 @@ from sqlalchemy import ColumnElement, Select, and_, inspect, select
 from sqlalchemy.orm import InstanceState, object_session
 from sqlalchemy.sql.util import find_tables
 
-from .errors import ConfigurationError, InvalidTarget
+from .errors import InvalidTarget
 from .graph import ModelGraph, Node
 from .keys import json_key, key_values
-from .mixin import policy_of
 from .planner import Target
-from .policy import Policy
 
 
 def resolve(
@@ -38,10 +36,7 @@ def resolve(
     if ids is not None:
         raise InvalidTarget("ids= goes with a model class, not with instances")
     if isinstance(target, str | bytes | dict) or target is None:
-        raise TypeError(
-            "delete() takes an instance, a list of instances, a model class with ids=, or a "
-            f"select() of one model, not {type(target).__name__}"
-        )
+        raise _not_a_target(target)
     instances = list(target) if isinstance(target, list | tuple | set) else [target]
     if not instances:
         raise InvalidTarget("nothing to delete: the list is empty")
@@ -67,17 +62,9 @@ def session_of(target: Any) -> Any:
 
 
 def _node(graph: ModelGraph, cls: type) -> Node:
-    node = graph.node_for(cls)
+    node = graph.governing(cls)
     if node is None:
-        name = getattr(cls, "__name__", repr(cls))
-        if policy_of(cls) is not Policy.HARD:
-            raise ConfigurationError(
-                f"{name} is {policy_of(cls).value} but not governed by this Tombstone: "
-                f"declare it on the base Tombstone was given",
-                model=name,
-                column=None,
-            )
-        raise InvalidTarget(f"{name!r} is not a mapped model")
+        raise InvalidTarget(f"{getattr(cls, '__name__', cls)!r} is not a mapped model")
     return node
 
 
@@ -87,18 +74,21 @@ def _scope(node: Node, cls: type) -> ColumnElement[bool] | None:
     mapper: Any = inspect(cls)
     if node.mapper is None or mapper is node.mapper or mapper.concrete:
         return None
-    key = node.mapper.get_property_by_column(node.pk).key
-    inner = select(getattr(cls, key)).subquery()
+    inner = select(getattr(cls, node.pk_key)).subquery()
     return node.pk.in_(select(inner.c[0]))
+
+
+def _not_a_target(value: Any) -> TypeError:
+    return TypeError(
+        "delete() takes an instance, a list of instances, a model class with ids=, or a "
+        f"select() of one model, not {type(value).__name__}"
+    )
 
 
 def _identity(obj: Any) -> Any:
     state = inspect(obj, raiseerr=False)
     if not isinstance(state, InstanceState):
-        raise TypeError(
-            f"delete() takes an instance, a list of instances, a model class with ids=, or a "
-            f"select() of one model, not {type(obj).__name__}"
-        )
+        raise _not_a_target(obj)
     if state.identity is None:
         raise InvalidTarget(f"{type(obj).__name__} instance has not been saved yet")
     if len(state.identity) != 1:
@@ -140,8 +130,7 @@ def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
     own = node.mapper is None or inspect(entity) is node.mapper
     if simple and own and all(table is node.table for table in tables):
         return Target(node, statement.whereclause, description)
-    key = (node.mapper or inspect(entity)).get_property_by_column(node.pk).key
-    ids = statement.with_only_columns(getattr(entity, key))
+    ids = statement.with_only_columns(getattr(entity, node.pk_key))
     if statement._limit_clause is None:
         ids = ids.order_by(None)
     inner = ids.subquery()
