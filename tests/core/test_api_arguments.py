@@ -379,6 +379,9 @@ class Arena:
     that succeeded is rolled back, and if it committed (chunked work, purges by age) the world
     is built again."""
 
+    metadata: MetaData = Base.metadata
+    probe: Any = Item  # a model an ORM query checks the session still answers with
+
     def __init__(self, engine: Engine, maker: sessionmaker[Session], ts: Tombstone) -> None:
         self.engine, self.maker, self.ts = engine, maker, ts
         self.session: Session = maker()
@@ -397,7 +400,7 @@ class Arena:
 
     def reset(self) -> None:
         self.session.rollback()
-        if table_state(self.session, Base.metadata) != self.baseline:
+        if table_state(self.session, self.metadata) != self.baseline:
             self.build()
 
     def op_id(self, token: Any) -> Any:
@@ -416,7 +419,7 @@ class Arena:
         named: set[str],
     ) -> tuple[Any, BaseException | None]:
         """Call, check what came out; after an error, that nothing changed."""
-        return checked_call(self.session, Base.metadata, Item, method, args, kwargs, named)
+        return checked_call(self.session, self.metadata, self.probe, method, args, kwargs, named)
 
 
 @pytest.fixture
@@ -860,6 +863,9 @@ SLUG_IDS = ["alpha", "beta", "0gamma"]
 
 
 class KeyArena(Arena):
+    metadata = KeyBase.metadata
+    probe = Doc
+
     def build(self) -> None:
         self.session.close()
         KeyBase.metadata.drop_all(self.engine)
@@ -872,21 +878,6 @@ class KeyArena(Arena):
         self.trashed = self.ts.delete(Slug, ids=["beta"], reason="arena", session=session)
         session.commit()
         self.baseline = table_state(session, KeyBase.metadata)
-
-    def reset(self) -> None:
-        self.session.rollback()
-        if table_state(self.session, KeyBase.metadata) != self.baseline:
-            self.build()
-
-    def call(
-        self,
-        method: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        *,
-        named: set[str],
-    ) -> tuple[Any, BaseException | None]:
-        return checked_call(self.session, KeyBase.metadata, Doc, method, args, kwargs, named)
 
 
 @pytest.fixture
