@@ -263,6 +263,8 @@ def test_uuid_and_string_keys(world: World) -> None:
             ts.delete(Folder, ids=["not-a-uuid"], session=session)
         with pytest.raises(InvalidTarget):
             ts.delete(Note, ids=[5], session=session)
+        with pytest.raises(InvalidTarget, match="integer primary key"):  # walks key ranges
+            ts.delete(select(Note).where(Note.id == "n-1"), chunk_size=10, session=session)
         gone = ts.delete(Note, ids=["n-2"], hard=True, snapshot=True, session=session)
         session.commit()
         assert [row["id"] for _, row in ts.snapshots(gone.id, session=session)] == ["n-2"]

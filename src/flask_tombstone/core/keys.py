@@ -28,6 +28,15 @@ def is_integer_key(column: Column[Any]) -> bool:
     return isinstance(column.type, Integer)
 
 
+def require_integer_key(node: Any) -> None:
+    """Chunked work walks a model's rows by key ranges, which only integer keys have."""
+    if not is_integer_key(node.pk):
+        raise InvalidTarget(
+            f"{node.name} has a {node.pk.type} key: chunked deletes and purges need an integer "
+            f"primary key (run it without chunk_size=)"
+        )
+
+
 def fits_row_id(column: Column[Any]) -> bool:
     """Whether the key's values fit the journal's ``row_id`` (an ``INTEGER``): big-integer,
     UUID and string keys are written into the entry's data instead."""

@@ -13,6 +13,7 @@ from .errors import Blocked
 from .execute import remove_hard
 from .graph import Node
 from .inspect_rows import count_rows, find_blockers
+from .keys import require_integer_key
 from .operations import Request, atomic, close_operation, in_trash, open_operation
 from .planner import Check, NestedRows, Plan, Target, plan_hard
 from .policy import Rule
@@ -109,6 +110,7 @@ class Purger:
             purged = PurgedOperation(op_id, None, count_rows(self.session, plan, sets))
             return PurgeReport(dry_run=True, operations=[purged])
         if self.chunk_size:
+            require_integer_key(plan.target.node)
             return PurgeReport(False, [self._purge_chunked(source)])
         with atomic(self.session):
             purge_id = self._open(source)

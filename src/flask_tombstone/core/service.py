@@ -25,6 +25,7 @@ from .execute import journals, remove_hard, stamp_soft, unstamp
 from .graph import ModelGraph, Node
 from .graph_rules import build_graph
 from .inspect_rows import find_blockers, fingerprint
+from .keys import require_integer_key
 from .listeners import Listeners
 from .operations import (
     Request,
@@ -258,6 +259,7 @@ class Tombstone:
         if chunk_size is not None or resume is not None:
             if plan.mode != "soft":
                 raise InvalidTarget("only soft deletes run in chunks (purge hard ones)")
+            require_integer_key(plan.target.node)
             size = DEFAULT_CHUNK if chunk_size is None else check_count("chunk_size", chunk_size)
             resumed = None if resume is None else check_count("resume", resume)
             chunked = ChunkedSoftDelete(self, session, plan, request, wrap=self._wrap(session))
