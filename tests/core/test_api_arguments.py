@@ -147,15 +147,12 @@ def uuid_ids(ids: Any) -> set[uuid.UUID] | None:
     return named
 
 
-def string_ids(ids: Any, dialect: str) -> Callable[[str], bool] | None:
-    """Whether a String key is named by one of ``ids`` (str only), as the database compares:
-    MariaDB's default collation ignores case and trailing spaces."""
+def string_ids(ids: Any) -> Callable[[str], bool] | None:
+    """Whether a String key is named by one of ``ids`` (str only), exactly: a collation that
+    ignores case or trailing spaces (MariaDB's default) must not widen the match."""
     if not isinstance(ids, list | tuple | set | frozenset):
         return None
     strings = [value for value in ids if isinstance(value, str)]
-    if dialect == "mariadb":
-        folded = {s.lower().rstrip(" ") for s in strings}
-        return lambda key: key.lower().rstrip(" ") in folded
     return lambda key: key in strings
 
 
@@ -917,7 +914,6 @@ def test_delete_and_preview_arguments_on_uuid_and_string_keys(
 ) -> None:
     cls: Any = Doc if model == "Doc" else Slug
     atoms = uuid_id_atoms if model == "Doc" else slug_id_atoms
-    dialect = key_arena.engine.dialect.name
 
     def check(call: str, ids: Any, kwargs: dict[str, Any]) -> None:
         note(f"{call}({model}, ids={ids!r}, **{kwargs!r})")
@@ -935,7 +931,7 @@ def test_delete_and_preview_arguments_on_uuid_and_string_keys(
                     assert allowed is not None, f"ids={ids!r} (not a list) was accepted"
                     assert moved <= allowed, f"ids={ids!r} deleted docs {moved - allowed}"
                 else:
-                    matches = string_ids(ids, dialect)
+                    matches = string_ids(ids)
                     assert matches is not None, f"ids={ids!r} (not a list) was accepted"
                     wrong = {key for key in moved if not matches(key)}
                     assert not wrong, f"ids={ids!r} deleted slugs {sorted(wrong)}"
@@ -1003,6 +999,25 @@ def test_string_key_delete_restore_purge(key_arena: KeyArena) -> None:
     session.commit()
     every = session.scalars(select(Slug.id).execution_options(include_deleted=True))
     assert sorted(every) == ["0gamma", "alpha"]
+
+
+@pytest.mark.parametrize("ids", [["ALPHA"], ["alpha "], ["Alpha", "BETA"]], ids=repr)
+def test_string_key_matches_exactly_whatever_the_collation(
+    key_arena: KeyArena, ids: list[str]
+) -> None:
+    """MariaDB's default collation has ``'ALPHA' = 'alpha '`` = ``'alpha'``: a string id
+    names its own row only, on every database."""
+    session, ts = key_arena.session, key_arena.ts
+    for hard in (False, True):
+        with pytest.raises(NotFound):
+            ts.delete(Slug, ids=ids, hard=hard, session=session)
+        assert table_state(session, KeyBase.metadata) == key_arena.baseline
+    preview = ts.preview(Slug, ids=ids, session=session)
+    assert preview.counts.get("Slug", 0) == 0
+    alpha = session.get(Slug, "alpha")
+    op = ts.delete(alpha, session=session)
+    assert op.counts == {"Slug": 1}
+    assert sorted(session.scalars(select(Slug.id))) == ["0gamma"]
 
 
 @pytest.mark.parametrize("ids", [[0], [1], [0.0], [False], [None], [b"alpha"]], ids=repr)

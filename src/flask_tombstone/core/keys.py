@@ -12,7 +12,18 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, SmallInteger, String, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Uuid,
+    and_,
+    cast,
+)
 
 from .errors import InvalidTarget
 
@@ -107,6 +118,22 @@ def _uuid(kind: Uuid[Any], value: Any, label: str) -> Any:
     else:
         raise InvalidTarget(f"{value!r} is not a valid id of {label} (a UUID)")
     return parsed if kind.as_uuid else str(parsed)
+
+
+def key_in(column: Column[Any], keys: tuple[Any, ...], dialect: str | None) -> ColumnElement[bool]:
+    """The rows whose key is exactly one of ``keys``.
+
+    MySQL and MariaDB compare text by the column's collation, usually case-insensitive and
+    blind to trailing spaces: ``"ALPHA"`` would match the row ``"alpha"``. There a string key is
+    also compared byte for byte (the plain comparison stays, for the index); a column whose
+    character set is not the connection's (``latin1`` holding non-ASCII keys) then matches
+    nothing rather than another row.
+    """
+    exact = column == keys[0] if len(keys) == 1 else column.in_(keys)
+    if dialect not in ("mysql", "mariadb") or not isinstance(column.type, String):
+        return exact
+    as_bytes = [key.encode("utf-8") for key in keys]
+    return and_(exact, cast(column, LargeBinary).in_(as_bytes))
 
 
 def json_key(value: Any) -> Any:

@@ -34,6 +34,7 @@ class Target:
     ids: tuple[Any, ...] | None = None  # the ids asked for, when asked by id
     instances: tuple[Any, ...] = ()
     scope: ColumnElement[bool] | None = None  # a subclass's rows among its node's
+    matches: ColumnElement[bool] | None = None  # the asked keys, exactly (without the scope)
 
 
 @dataclass

@@ -378,11 +378,12 @@ class Tombstone:
             return
         if asked is None:
             raise NotFound(f"no live {node.name} matches the filter", model=node.name)
+        matches = node.pk.in_(asked) if target.matches is None else target.matches
         taken: set[int] = set()
         if op_id is not None:
-            stamped = node.pk.in_(asked) & (node.col("deleted_by_op") == op_id)
+            stamped = matches & (node.col("deleted_by_op") == op_id)
             taken = set(session.scalars(select(node.pk).where(stamped), execution_options=INTERNAL))
-        known = node.pk.in_(asked) if target.scope is None else target.criterion
+        known = matches if target.scope is None else target.criterion
         existing = set(session.scalars(select(node.pk).where(known), execution_options=INTERNAL))
         missing = tuple(i for i in asked if i not in taken)
         if missing and all(i in existing for i in missing):

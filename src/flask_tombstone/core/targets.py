@@ -10,7 +10,7 @@ from sqlalchemy.sql.util import find_tables
 
 from .errors import InvalidTarget
 from .graph import ModelGraph, Node
-from .keys import json_key, key_values
+from .keys import json_key, key_in, key_values
 from .planner import Target
 
 
@@ -30,9 +30,10 @@ def resolve(
         node = _node(graph, target)
         keys = key_values(node.pk, ids, dialect=dialect)
         scope = _scope(node, target)
-        criterion = node.pk.in_(keys) if scope is None else and_(node.pk.in_(keys), scope)
+        matches = key_in(node.pk, keys, dialect)
+        criterion = matches if scope is None else and_(matches, scope)
         described = {"ids": [json_key(k) for k in keys]}
-        return Target(node, criterion, described, ids=keys, scope=scope)
+        return Target(node, criterion, described, ids=keys, scope=scope, matches=matches)
     if ids is not None:
         raise InvalidTarget("ids= goes with a model class, not with instances")
     if isinstance(target, str | bytes | dict) or target is None:
@@ -47,9 +48,11 @@ def resolve(
     if any(graph.node_for(cls) is not node for cls in classes):
         raise InvalidTarget("one operation deletes rows of one model")
     keys = tuple(dict.fromkeys(_identity(obj) for obj in instances))
-    criterion = node.pk == keys[0] if len(keys) == 1 else node.pk.in_(keys)
+    matches = key_in(node.pk, keys, dialect)
     described = {"ids": [json_key(k) for k in keys]}
-    return Target(node, criterion, described, ids=keys, instances=tuple(instances))
+    return Target(
+        node, matches, described, ids=keys, instances=tuple(instances), matches=matches
+    )
 
 
 def session_of(target: Any) -> Any:
