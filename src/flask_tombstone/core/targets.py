@@ -50,9 +50,7 @@ def resolve(
     keys = tuple(dict.fromkeys(_identity(obj) for obj in instances))
     matches = key_in(node.pk, keys, dialect)
     described = {"ids": [json_key(k) for k in keys]}
-    return Target(
-        node, matches, described, ids=keys, instances=tuple(instances), matches=matches
-    )
+    return Target(node, matches, described, ids=keys, instances=tuple(instances), matches=matches)
 
 
 def session_of(target: Any) -> Any:
