@@ -1,8 +1,11 @@
-"""Twenty concurrent DELETEs of one item through gunicorn on PostgreSQL: one 204, nineteen
-404, one operation — the engine's ``UPDATE ... WHERE deleted_at IS NULL`` is the referee."""
+"""Twenty concurrent requests through gunicorn on PostgreSQL and MariaDB. DELETEs of one item:
+one 204, nineteen 404, one operation (the engine's ``UPDATE ... WHERE deleted_at IS NULL`` is
+the referee). Restores and purges of one deletion: one 200, the others 409 ``settled``, one
+settling operation (the lock on the deletion's operation row is the referee)."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -28,9 +31,9 @@ pytestmark = pytest.mark.servers
 CALLERS = 20
 
 
-@pytest.fixture
-def db_kind() -> str:
-    return "postgresql"
+@pytest.fixture(params=["postgresql", "mariadb"])
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def free_port() -> int:
@@ -95,3 +98,45 @@ def test_twenty_concurrent_deletes_one_wins(app: Flask, world: Any, server: str)
             select(func.count()).select_from(Operation).where(Operation.kind == "delete")
         )
     assert deletes == 1
+
+
+def call(url: str, token: str, method: str, body: dict[str, Any] | None = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return urllib.request.Request(url, data=data, method=method, headers=headers)
+
+
+def answer(request: Any) -> tuple[int, str]:
+    """The status and the problem's ``code`` (empty on success)."""
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status), ""
+    except urllib.error.HTTPError as error:
+        return int(error.code), str(json.loads(error.read() or b"{}").get("code", ""))
+
+
+def test_twenty_concurrent_restores_and_purges_one_wins(
+    app: Flask, world: Any, server: str
+) -> None:
+    admin = issue_token(app, world.ada)
+    assert answer(call(f"{server}/api/items/{world.alpha_item}", admin, "DELETE"))[0] == 204
+    with app.app_context():
+        op_id = db.session.scalar(select(func.max(Operation.id)).where(Operation.kind == "delete"))
+    restore = f"{server}/api/operations/{op_id}/restore"
+    purge = f"{server}/api/operations/{op_id}/purge"
+    start = threading.Barrier(CALLERS)
+
+    def settle(index: int) -> tuple[int, str]:
+        if index % 2:
+            request = call(purge, admin, "POST", {"reason": "race"})
+        else:
+            request = call(restore, admin, "POST", {})
+        start.wait()
+        return answer(request)
+
+    with ThreadPoolExecutor(CALLERS) as pool:
+        outcomes = sorted(pool.map(settle, range(CALLERS)))
+    assert outcomes == [(200, "")] + [(409, "settled")] * (CALLERS - 1), outcomes
+    with app.app_context():
+        settling = db.session.scalars(select(Operation.kind).where(Operation.ref_op == op_id))
+        assert len(settling.all()) == 1

@@ -21,8 +21,10 @@ from flask_tombstone import (
     PlanChanged,
     Preview,
     Protected,
+    Settled,
     TombstoneError,
 )
+from taskboard.auth.services import close_deleted_accounts
 from taskboard.extensions import db, tombstone
 from taskboard.models import Comment, Item, Project, Tag, User
 from taskboard.operations.scope import record_scope
@@ -75,6 +77,9 @@ def delete(command: DeleteCommand) -> Operation:
     except TombstoneError as error:
         raise refusal(error) from error
     record_scope(operation.id, project_ids)
+    if operation.counts.get("User"):
+        # A deleted account's cookies and tokens end with it, not only while it is trashed.
+        close_deleted_accounts(operation.id)
     return operation
 
 
@@ -126,6 +131,11 @@ def refusal(error: TombstoneError) -> Refused:
             ["What this would delete changed since the preview. Review it and confirm again."],
             409,
             "changed",
+        )
+    if isinstance(error, Settled):
+        done = "undone" if error.kind == "restore" else "purged for good"
+        return Refused(
+            "Already done", [f"This deletion was already {done}, just now."], 409, "settled"
         )
     if isinstance(error, Conflict):
         reasons = [explain.conflict(c) for c in error.conflicts] or [error.detail]

@@ -18,6 +18,7 @@ from .errors import (
     Protected,
     RestoreConflict,
     RowRef,
+    Settled,
     TombstoneError,
 )
 from .graph import Edge, ModelGraph, Node
@@ -71,6 +72,7 @@ __all__ = [
     "RestoreConflict",
     "RowRef",
     "Rule",
+    "Settled",
     "SoftDeleteMixin",
     "Tombstone",
     "TombstoneError",

@@ -207,6 +207,22 @@ class PlanChanged(Conflict):
 
 
 @dataclass
+class Settled(Conflict):
+    """The deletion was already restored or purged (by this caller or a concurrent one)."""
+
+    op_id: int | None = None
+    by: int | None = None  # the restore or purge operation that settled it
+    kind: str = ""  # its kind: "restore" or "purge"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.title, self.code = "Already settled", "settled"
+
+    def extensions(self) -> dict[str, Any]:
+        return {"operation": self.op_id, "settled_by": self.by, "settled_kind": self.kind}
+
+
+@dataclass
 class DatabaseFailure(TombstoneError):
     """The database refused a statement; the operation was rolled back as a whole.
 

@@ -255,6 +255,18 @@ def _sent_nothing(session: Session) -> bool:
     return getattr(status, "name", None) == "IDLE" and not getattr(dbapi, "autocommit", True)
 
 
+def lock_operation(session: Session, op_id: int) -> None:
+    """Where rows cannot be locked for update (SQLite), take the database's write lock now,
+    before reading whether the operation is settled: a concurrent restore or purge of it then
+    waits for this transaction (pysqlite's busy timeout) and reads what it committed. The
+    servers lock the operation's row with the read itself (``FOR UPDATE``)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    begin_sqlite_transaction(session)
+    touch = update(OPERATIONS).where(OPERATIONS.c.id == op_id).values(id=OPERATIONS.c.id)
+    session.execute(touch, execution_options=INTERNAL)
+
+
 def begin_sqlite_transaction(session: Session) -> None:
     """Make sure pysqlite has really begun a transaction before the first SAVEPOINT.
 

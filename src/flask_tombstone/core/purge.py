@@ -100,7 +100,9 @@ class Purger:
         return report
 
     def purge_one(self, op_id: int, *, dry_run: bool) -> PurgeReport:
-        source = self.tombstone.trashed_operation(op_id, self.session, for_purge=True)
+        source = self.tombstone.trashed_operation(
+            op_id, self.session, for_purge=True, lock=not dry_run
+        )
         plan = self._plan(source, boundary=None)
         sets = NestedRows(plan, wrap=self.wrap)
         blockers, total = find_blockers(self.session, plan, sets)
@@ -154,20 +156,23 @@ class Purger:
 
     def _purge_chunked(self, source: Operation) -> PurgedOperation:
         """Chunks of the root model's rows, each with its dependents, one commit each; the
-        purge operation row tracks progress, and a later run resumes it."""
+        purge operation row tracks progress, and a later run resumes it. Each chunk locks the
+        source operation again: concurrent purges of it take turns, add to one purge
+        operation, and stop once it is done."""
         session = self.session
         root = self.tombstone.graph.node_named(source.root_model)
-        purge_op = session.scalars(
-            select(Operation).where(
+        running = (
+            select(Operation.id)
+            .where(
                 Operation.ref_op == source.id,
                 Operation.kind == OperationKind.PURGE,
                 Operation.status == OperationStatus.RUNNING,
-            ),
-            execution_options=INTERNAL,
-        ).first()
-        purge_id = purge_op.id if purge_op else self._open(source)
-        counts: dict[str, int] = dict(purge_op.counts) if purge_op else {}
-        effects: dict[str, int] = dict(purge_op.effects) if purge_op else {}
+            )
+            .with_for_update(read=True)
+        )
+        purge_id = session.scalars(running, execution_options=INTERNAL).first()
+        if purge_id is None:
+            purge_id = self._open(source)
         session.commit()
         remaining = int(
             session.execute(
@@ -177,19 +182,16 @@ class Purger:
         )
         done = 0
         while True:
-            chunk = (
-                select(root.pk)
-                .where(root.col("deleted_by_op") == source.id)
-                .order_by(root.pk)
-                .limit(self.chunk_size)
-                .subquery()
-            )
-            boundary = session.execute(
-                select(func.max(chunk.c[0])), execution_options=INTERNAL
-            ).scalar_one()
-            last = boundary is None
             with atomic(session):
-                plan = self._plan(source, boundary=None if last else int(boundary))
+                self.tombstone.trashed_operation(source.id, session, for_purge=True, lock=True)
+                purge_op = session.get(
+                    Operation, purge_id, populate_existing=True, with_for_update=True
+                )
+                assert purge_op is not None
+                counts, effects = dict(purge_op.counts), dict(purge_op.effects)
+                boundary = self._chunk_boundary(root, source.id)
+                last = boundary is None
+                plan = self._plan(source, boundary=boundary)
                 got, changed = remove_hard(
                     session, plan, purge_id, snapshot=self.snapshot, wrap=self.wrap
                 )
@@ -202,6 +204,21 @@ class Purger:
                 self.progress(done, remaining)
             if last:
                 return PurgedOperation(source.id, purge_id, counts, effects)
+
+    def _chunk_boundary(self, root: Node, op_id: int) -> int | None:
+        """The highest key of the next chunk of the operation's root rows; None once none is
+        left (the last round then takes the operation's other rows, whatever their model)."""
+        chunk = (
+            select(root.pk)
+            .where(root.col("deleted_by_op") == op_id)
+            .order_by(root.pk)
+            .limit(self.chunk_size)
+            .subquery()
+        )
+        boundary = self.session.execute(
+            select(func.max(chunk.c[0])), execution_options=INTERNAL
+        ).scalar_one()
+        return None if boundary is None else int(boundary)
 
 
 def _still_stamped(node: Node, op_id: int) -> Any:

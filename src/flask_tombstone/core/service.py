@@ -20,7 +20,16 @@ from .arguments import (
     check_text,
 )
 from .chunked import ChunkedSoftDelete
-from .errors import AlreadyGone, Blocked, Conflict, InvalidTarget, NotFound, PlanChanged, Protected
+from .errors import (
+    AlreadyGone,
+    Blocked,
+    Conflict,
+    InvalidTarget,
+    NotFound,
+    PlanChanged,
+    Protected,
+    Settled,
+)
 from .execute import journals, remove_hard, stamp_soft, unstamp
 from .graph import ModelGraph, Node
 from .graph_rules import build_graph
@@ -32,6 +41,7 @@ from .operations import (
     actor_id,
     atomic,
     finish_operation,
+    lock_operation,
     open_operation,
     record_operation,
     settled_by,
@@ -445,7 +455,7 @@ class Tombstone:
         request = self._request(actor, reason, request_id, context)
         wrap = self._wrap(session)
         with atomic(session):
-            source = self.trashed_operation(op_id, session)
+            source = self.trashed_operation(op_id, session, lock=True)
             ops = [source]
             while True:
                 ids = [op.id for op in ops]
@@ -454,7 +464,9 @@ class Tombstone:
                 wanted = parent_operations(conflicts)
                 if not (with_parents and wanted):
                     break
-                ops += [self.trashed_operation(other, session) for other in sorted(wanted)]
+                ops += [
+                    self.trashed_operation(other, session, lock=True) for other in sorted(wanted)
+                ]
             conflicts += unique_conflicts(session, nodes, ids, wrap)
             if conflicts:
                 raise Conflict(
@@ -483,9 +495,19 @@ class Tombstone:
         return restored[0]
 
     def trashed_operation(
-        self, op_id: int, session: Session | None = None, *, for_purge: bool = False
+        self,
+        op_id: int,
+        session: Session | None = None,
+        *,
+        for_purge: bool = False,
+        lock: bool = False,
     ) -> Operation:
         """The soft-delete operation ``op_id``, if it is still in the trash.
+
+        With ``lock`` (what restore and purge do) the operation is locked until the
+        transaction ends and read as committed now, not as the transaction first saw it:
+        of concurrent restores and purges of one operation exactly one acts, and the others
+        wait for it and then find it settled.
 
         :raises NotFound: no such operation.
         :raises Conflict: it is not a soft delete, is still running, was already restored or
@@ -493,7 +515,9 @@ class Tombstone:
         """
         op_id = check_count("op_id", op_id)
         session = self.session_for(None, session)
-        op = session.get(Operation, op_id, populate_existing=True)
+        if lock:
+            lock_operation(session, op_id)
+        op = session.get(Operation, op_id, populate_existing=True, with_for_update=lock)
         if op is None:
             raise NotFound(f"operation {op_id} not found", model="Operation", ids=(op_id,))
         if op.kind != OperationKind.DELETE:
@@ -503,20 +527,25 @@ class Tombstone:
             )
         if op.status != OperationStatus.DONE:
             raise Conflict(detail=f"operation {op_id} has not finished")
-        settling = session.execute(
+        query = (
             select(Operation.id, Operation.kind, Operation.status)
             .where(
                 Operation.ref_op == op_id,
                 Operation.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
             )
-            .order_by(Operation.id),
-            execution_options=INTERNAL,
-        ).all()
+            .order_by(Operation.id)
+        )
+        if lock:  # a locking read sees what is committed now (MariaDB's snapshot would not)
+            query = query.with_for_update(read=True)
+        settling = session.execute(query, execution_options=INTERNAL).all()
         for other in settling:
             if other.status == OperationStatus.DONE:
                 done = "restored" if other.kind == OperationKind.RESTORE else "purged"
-                raise Conflict(
-                    detail=f"operation {op_id} was already {done} (operation {other.id})"
+                raise Settled(
+                    detail=f"operation {op_id} was already {done} (operation {other.id})",
+                    op_id=op_id,
+                    by=other.id,
+                    kind=other.kind,
                 )
             if not for_purge:
                 raise Conflict(detail=f"operation {op_id} is being purged (operation {other.id})")
