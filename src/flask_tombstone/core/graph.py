@@ -155,6 +155,9 @@ class ModelGraph:
     def node_named(self, name: str) -> Node:
         return self._by_name[name]
 
+    def nodes_by_name(self) -> dict[str, Node]:
+        return dict(self._by_name)
+
     def reaches_soft(self, node: Node) -> bool:
         """Whether a hard delete of ``node``'s rows can reach soft rows (removing trashed
         ones, nulling or refusing on live ones): then the engine, not the unit of work, which

@@ -1,0 +1,163 @@
+"""The deletion experience, for any Flask app: a confirmation page with the preview, Undo,
+the trash and the operations log, as one blueprint.
+
+::
+
+    tombstone = Tombstone(app, db=db)
+    DeletionViews(app, tombstone, models=[Item])
+
+and, in a template, ``{{ tombstone_delete_button(item) }}`` where the app had its own delete
+form, and ``{{ tombstone_notices() }}`` where it shows flashed messages (the Undo button).
+Everything works without JavaScript; htmx (vendored, ``TOMBSTONE_VIEWS_HTMX``) only
+enhances. Who may see and do what is :class:`~.access.Access`'s to say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Blueprint, Flask, url_for
+from markupsafe import Markup
+from werkzeug.routing import BaseConverter
+
+from flask_tombstone.core.errors import ConfigurationError
+
+from .access import Access
+from .csrf import csrf_token
+from .i18n import _
+
+VIEWS_DEFAULTS: dict[str, Any] = {
+    "TOMBSTONE_VIEWS_BASE_TEMPLATE": "tombstone/layout.html",  # the app's layout to extend
+    "TOMBSTONE_VIEWS_HOME": "/",  # where to go when no safe ?next= is given
+    "TOMBSTONE_VIEWS_PAGE_SIZE": 50,  # operations per page of the trash and the log
+    "TOMBSTONE_VIEWS_HTMX": True,  # load the vendored htmx on the views' pages
+}
+
+
+class CanonicalId(BaseConverter):
+    """An operation id as the views write it: ASCII digits, no sign, no leading zero.
+    ``01``, ``+1`` or full-width digits are other URLs, hence 404."""
+
+    regex = r"[1-9][0-9]{0,17}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+class DeletionViews:
+    """Register the deletion views on an app.
+
+    :param tombstone: the app's :class:`~flask_tombstone.Tombstone`.
+    :param models: the models that get a confirmation page: a list (their URL segment is the
+        table name) or a mapping ``{"items": Item}``.
+    :param access: the authorization hooks (default :class:`Access`: everyone may delete and
+        restore, nobody may purge). Its ``deletable`` hook becomes the engine's permission
+        when the engine has none, so the API and the CLI apply it too.
+    :param url_prefix: where the blueprint is mounted.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        tombstone: Any = None,
+        *,
+        models: Iterable[type] | Mapping[str, type] = (),
+        access: Access | None = None,
+        url_prefix: str = "",
+    ) -> None:
+        if tombstone is None:
+            raise TypeError("DeletionViews(app, tombstone, ...) needs the app's Tombstone")
+        self.tombstone = tombstone
+        self.access = access or Access()
+        self.url_prefix = url_prefix
+        self.models: dict[str, type] = {}
+        self.slugs: dict[type, str] = {}
+        items = models.items() if isinstance(models, Mapping) else ((None, m) for m in models)
+        for slug, model in items:
+            self.register(model, slug=slug)
+        if tombstone.permission is None:
+            tombstone.permission = self.access.deletable
+        if app is not None:
+            self.init_app(app)
+
+    def register(self, model: type, *, slug: str | None = None) -> None:
+        """Give ``model`` a confirmation page at ``/<slug>/<id>/delete``."""
+        slug = slug or str(getattr(model, "__tablename__", model.__name__.lower()))
+        if slug in self.models and self.models[slug] is not model:
+            raise ConfigurationError(f"two models registered at /{slug}/", model=model.__name__)
+        self.models[slug] = model
+        self.slugs[model] = slug
+
+    def init_app(self, app: Flask) -> None:
+        if "tombstone" not in app.extensions:
+            raise RuntimeError("DeletionViews needs Tombstone(app, db=db) (or init_app) first")
+        for key, value in VIEWS_DEFAULTS.items():
+            app.config.setdefault(key, value)
+        app.url_map.converters.setdefault("tombstone_id", CanonicalId)
+        app.extensions["tombstone_views"] = self
+        app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix or None)
+        app.jinja_env.globals.update(
+            tombstone_delete_button=self.delete_button,
+            tombstone_notices=notices,
+            tombstone_csrf_token=csrf_token,
+            tombstone_t=_,
+        )
+
+    def _blueprint(self) -> Blueprint:
+        from . import pages
+
+        blueprint = Blueprint(
+            "tombstone",
+            __name__,
+            template_folder="templates",
+            static_folder="static",
+            static_url_path="/tombstone-static",
+        )
+        pages.route(blueprint)
+        return blueprint
+
+    # -- for the app's templates -------------------------------------------------------------
+    def delete_url(self, row: Any, next: str | None = None) -> str:
+        slug = self.slugs.get(type(row))
+        if slug is None:
+            raise LookupError(f"{type(row).__name__} has no deletion page: register it")
+        key = self.tombstone.graph.governing(type(row)).pk_key
+        return url_for("tombstone.confirm", slug=slug, key=getattr(row, key), next=next)
+
+    def delete_button(self, row: Any, label: str | None = None, next: str | None = None) -> Markup:
+        """A link styled as a button to the row's confirmation page, named for screen readers
+        after the row ("Delete Write spec")."""
+        from flask import render_template
+
+        return Markup(
+            render_template(
+                "tombstone/_delete_button.html",
+                url=self.delete_url(row, next=next),
+                row=row,
+                name=label or row_label(self.tombstone, row),
+            )
+        )
+
+
+def row_label(tombstone: Any, row: Any) -> str:
+    """How the views name a row: its label column (name, title, ...), else "Item 3"."""
+    node = tombstone.graph.governing(type(row))
+    column = node.label_column
+    value = getattr(row, column.key, None) if column is not node.pk else None
+    if value in (None, ""):
+        return f"{type(row).__name__} {getattr(row, node.pk_key)}"
+    return str(value)
+
+
+def notices() -> Markup:
+    """Flashed messages, the Undo form included; put it where the layout shows messages."""
+    from flask import render_template
+
+    return Markup(render_template("tombstone/_notices.html"))
+
+
+__all__ = ["Access", "CanonicalId", "DeletionViews", "notices", "row_label"]

@@ -1,0 +1,115 @@
+"""Who may see, delete, restore and purge what: the hooks every view consults.
+
+Each hook returns a SQL criterion (or ``None`` for "no restriction"), so the views ask the
+database once for a whole page or a whole deletion, never row by row. The rule of answers:
+
+* a row or operation outside what the actor may **see** is ``404`` (its existence never leaks);
+* one the actor sees but may not delete, restore or purge is ``403``.
+
+Subclass :class:`Access` (or pass the functions to its constructor) to say how your app
+scopes rows (tenant, project, owner). The defaults suit a single-user or trusted-team app:
+everyone sees and deletes everything, restores what they see, and **nobody purges** until
+``purgeable`` says who may (a purge cannot be undone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, false
+
+Criterion = ColumnElement[bool] | None
+RowHook = Callable[[Any, type], Criterion]
+OperationHook = Callable[[Any], Criterion]
+
+
+class Access:
+    """The authorization hooks of the deletion views (and of anything built on them).
+
+    :param actor: returns the current actor (default: Flask-Login's ``current_user`` when
+        someone is logged in, else ``None``).
+    :param login_required: refuse anonymous visitors (``401``, or Flask-Login's login
+        redirect when a ``login_manager`` is set up). Default: when Flask-Login is set up.
+    :param visible: ``visible(actor, model)``: the rows of ``model`` the actor may see.
+    :param deletable: ``deletable(actor, model)``: the rows the actor may delete, checked
+        set-based over every model a deletion reaches (the engine's permission hook).
+    :param operations: ``operations(actor)``: the operations the actor sees in the trash and
+        the log (e.g. their tenant's).
+    :param restorable: ``restorable(actor)``: the operations (among those seen) they may
+        restore and undo.
+    :param purgeable: ``purgeable(actor)``: the operations (among those seen) they may purge.
+        Default: none.
+    """
+
+    def __init__(
+        self,
+        *,
+        actor: Callable[[], Any] | None = None,
+        login_required: bool | None = None,
+        visible: RowHook | None = None,
+        deletable: RowHook | None = None,
+        operations: OperationHook | None = None,
+        restorable: OperationHook | None = None,
+        purgeable: OperationHook | None = None,
+    ) -> None:
+        self._actor = actor
+        self._login_required = login_required
+        self._visible = visible
+        self._deletable = deletable
+        self._operations = operations
+        self._restorable = restorable
+        self._purgeable = purgeable
+
+    # -- who ---------------------------------------------------------------------------------
+    def actor(self) -> Any:
+        if self._actor is not None:
+            return self._actor()
+        return login_user()
+
+    def login_required(self) -> bool:
+        if self._login_required is not None:
+            return self._login_required
+        return login_manager_installed()
+
+    # -- rows --------------------------------------------------------------------------------
+    def visible(self, actor: Any, model: type) -> Criterion:
+        return None if self._visible is None else self._visible(actor, model)
+
+    def deletable(self, actor: Any, model: type) -> Criterion:
+        return None if self._deletable is None else self._deletable(actor, model)
+
+    # -- operations --------------------------------------------------------------------------
+    def operations(self, actor: Any) -> Criterion:
+        return None if self._operations is None else self._operations(actor)
+
+    def restorable(self, actor: Any) -> Criterion:
+        return None if self._restorable is None else self._restorable(actor)
+
+    def purgeable(self, actor: Any) -> Criterion:
+        if self._purgeable is None:
+            return false()
+        return self._purgeable(actor)
+
+
+def login_manager_installed() -> bool:
+    from flask import current_app
+
+    return getattr(current_app, "login_manager", None) is not None
+
+
+def login_user() -> Any:
+    """Flask-Login's current user when someone is logged in, else ``None``."""
+    try:
+        from flask_login import current_user
+    except ImportError:
+        return None
+    user = current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user._get_current_object()
+
+
+def where_all(*criteria: Criterion) -> list[ColumnElement[bool]]:
+    """The criteria that restrict something (``None`` restricts nothing)."""
+    return [c for c in criteria if c is not None]
