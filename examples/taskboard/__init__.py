@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.wrappers import Response
 
-from . import api, config, errors, security, ui
+from . import api, config, errors, proxies, security, ui
 from .extensions import csrf, db, init_limiter, login_manager, migrate, tombstone
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
+    proxies.init_app(app)
 
     db.init_app(app)
     tombstone.init_app(app)
@@ -63,6 +64,9 @@ def _init_login(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
+    # The session and the remember cookie hold the login's key, not the user's id, so that
+    # ending the login ends them (taskboard.auth.sessions).
+    login_manager.id_attribute = "login_key"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to see this page."
     login_manager.login_message_category = "info"

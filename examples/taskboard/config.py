@@ -21,6 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "TASKBOARD_BULK_CAP": 5000,
     # Flask-Limiter limits: login/register attempts per client, destructive POSTs per user.
     "TASKBOARD_LOGIN_LIMIT": "10 per minute",
+    # Failed password attempts against one account, from any address (login, and the current
+    # password when changing it). A window: the lock lifts when it ends.
+    "TASKBOARD_LOGIN_ACCOUNT_LIMIT": "10 per 15 minutes",
     "TASKBOARD_DESTRUCTIVE_LIMIT": "60 per minute",
     # JSON API limits per token holder: GET requests, other requests, and deleted rows (a
     # DELETE is one row, a bulk delete one per row it deletes; keep it above TASKBOARD_BULK_CAP).
@@ -36,6 +39,11 @@ DEFAULTS: dict[str, Any] = {
     "TASKBOARD_IDEMPOTENCY_KEY_PREFIX": "taskboard:idempotency",
     # werkzeug.security method for new password hashes.
     "TASKBOARD_PASSWORD_METHOD": "scrypt",
+    # The least zxcvbn score (0-4) a new password needs: 3 is "safely unguessable".
+    "TASKBOARD_PASSWORD_MIN_SCORE": 3,
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host: their
+    # values are trusted that many hops deep (werkzeug's ProxyFix). 0 trusts none of them.
+    "TASKBOARD_PROXY_COUNT": 0,
     # Whether anyone may create an account (the first account becomes an admin).
     "TASKBOARD_ALLOW_REGISTRATION": True,
     # Cookies only over HTTPS (turn off only for plain-HTTP local demos).
@@ -105,6 +113,8 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
+        # "Keep me logged in" lasts as long as a login does (taskboard.auth.sessions).
+        REMEMBER_COOKIE_DURATION=app.permanent_session_lifetime,
         PREFERRED_URL_SCHEME="https" if secure else "http",
     )
 

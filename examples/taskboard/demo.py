@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from .auth.services import hash_password
+from .auth.passwords import new_hash
 from .extensions import db
 from .models import Comment, Item, Project, Role, Status, Tag, User
 
@@ -20,9 +20,10 @@ class Account:
 
 
 ACCOUNTS = (
-    Account("alice", "alice-taskboard", Role.ADMIN.value),
-    Account("bob", "bob-taskboard", Role.MEMBER.value),
-    Account("carol", "carol-taskboard", Role.MEMBER.value),
+    # Strong enough for the password rules (auth.passwords), which they go through too.
+    Account("alice", "alice-loves-kanban", Role.ADMIN.value),
+    Account("bob", "bob-fixes-mobile-bugs", Role.MEMBER.value),
+    Account("carol", "carol-moves-offices", Role.MEMBER.value),
 )
 
 ItemSpec = tuple[str, Status, str | None, int | None, list[str], list[str]]
@@ -92,6 +93,10 @@ PROJECTS: dict[str, tuple[str, list[str], list[str], list[ItemSpec]]] = {
 }
 
 
+def email(username: str) -> str:
+    return f"{username}@example.com"
+
+
 def is_empty() -> bool:
     query = select(func.count()).select_from(User).execution_options(include_deleted=True)
     return not db.session.scalar(query)
@@ -102,8 +107,8 @@ def load() -> tuple[Account, ...]:
     users = {
         a.username: User(
             username=a.username,
-            email=f"{a.username}@example.com",
-            password_hash=hash_password(a.password),
+            email=email(a.username),
+            password_hash=new_hash(a.password, hints=(a.username, email(a.username))),
             role=a.role,
         )
         for a in ACCOUNTS

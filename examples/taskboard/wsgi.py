@@ -2,15 +2,13 @@
 
 Configure it through the environment (``DATABASE_URL``, ``SECRET_KEY``,
 ``RATELIMIT_STORAGE_URI``, ``TASKBOARD_*``) or the instance folder's ``config.py``; run
-``flask --app taskboard db upgrade`` before starting new code.
+``flask --app taskboard db upgrade`` before starting new code. Behind a reverse proxy, say how
+many with ``TASKBOARD_PROXY_COUNT`` (``1`` for the usual one): only then are its
+``X-Forwarded-*`` headers believed.
 """
 
 from __future__ import annotations
 
-from werkzeug.middleware.proxy_fix import ProxyFix
-
 from . import create_app
 
 app = create_app()
-# Behind one reverse proxy (the usual deployment), trust its X-Forwarded-* headers.
-app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]

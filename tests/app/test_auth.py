@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 import uuid
 from typing import Any
 
@@ -12,7 +14,7 @@ from taskboard_support import PASSWORD, Browser, World, live, text_of
 
 from dbs import unavailable
 from taskboard.extensions import db, login_manager
-from taskboard.models import Role, User
+from taskboard.models import LoginSession, Role, User
 
 
 def register(person: Browser, username: str, email: str | None = None, **extra: str) -> Any:
@@ -228,3 +230,259 @@ def test_rate_limits_can_live_in_redis(make_app: Any, world: World) -> None:
     keys = redis.Redis.from_url(url).keys(f"*{prefix}*")
     assert keys  # the counts are in Redis, shared by every process using it
     redis.Redis.from_url(url).delete(*keys)
+
+
+# -- logins end (issue 10, item 5) -----------------------------------------------------------
+def log_in_remembered(app: Flask, username: str, password: str = PASSWORD) -> Browser:
+    """A browser logged in with "Keep me logged in" ticked: a session and a remember cookie."""
+    person = Browser(app)
+    response = person.client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "remember": "y",
+            "csrf_token": person.token(),
+        },
+    )
+    assert response.status_code == 303, response.text
+    assert person.client.get_cookie("remember_token") is not None
+    return person
+
+
+def cookies_of(person: Browser) -> dict[str, str]:
+    """The browser's session and remember cookies, as someone copying them would have them."""
+    found = {}
+    for name in ("session", "remember_token"):
+        cookie = person.client.get_cookie(name)
+        if cookie is not None:
+            found[name] = cookie.value
+    return found
+
+
+def replay(app: Flask, name: str, value: str) -> int:
+    """The status of a page behind the login, requested with nothing but this one cookie."""
+    thief = app.test_client()
+    thief.set_cookie(name, value)
+    return thief.get("/projects").status_code
+
+
+def test_a_cookie_copied_before_logout_is_dead_after_it(app: Flask, world: World) -> None:
+    mia = log_in_remembered(app, "mia")
+    copied = cookies_of(mia)
+    assert set(copied) == {"session", "remember_token"}
+    for name, value in copied.items():
+        assert replay(app, name, value) == 200, name  # each one alone logs in, until...
+    assert mia.post("/logout").status_code == 303
+    assert mia.get("/projects").status_code == 302
+    for name, value in copied.items():
+        assert replay(app, name, value) == 302, name
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(LoginSession)) == 0
+
+
+def test_logging_out_ends_only_that_login(app: Flask, world: World) -> None:
+    laptop, phone = Browser(app), Browser(app)
+    laptop.login("mia")
+    phone.login("mia")
+    assert laptop.post("/logout").status_code == 303
+    assert laptop.get("/projects").status_code == 302
+    assert phone.get("/projects").status_code == 200
+
+
+def test_a_password_change_ends_every_other_login(app: Flask, world: World) -> None:
+    here, there = log_in_remembered(app, "max"), log_in_remembered(app, "max")
+    copied_here, copied_there = cookies_of(here), cookies_of(there)
+    new = "a fresh pair of socks"
+    changed = here.post(
+        "/settings/password", {"pw-current": PASSWORD, "pw-password": new, "pw-confirm": new}
+    )
+    assert changed.status_code == 303
+    assert "every other session of your account logged out" in text_of(here.get("/settings"))
+    assert there.get("/projects").status_code == 302
+    for copied in (copied_there, copied_here):  # the cookies from before the change
+        for name, value in copied.items():
+            assert replay(app, name, value) == 302, name
+    # The browser that changed it stays logged in, on a new login (remembered as it was).
+    assert here.get("/projects").status_code == 200
+    renewed = cookies_of(here)
+    assert renewed["remember_token"] != copied_here["remember_token"]
+    assert replay(app, "remember_token", renewed["remember_token"]) == 200
+
+
+@pytest.mark.parametrize("by", ["max", "ada"])
+def test_deleting_an_account_ends_its_logins_and_tokens_for_good(
+    app: Flask, world: World, by: str
+) -> None:
+    max_ = log_in_remembered(app, "max")
+    copied = cookies_of(max_)
+    page = max_.post("/settings/tokens", {"token-name": "laptop"})
+    secret = re.search(r'<code id="new-token">(tb_[\w-]+)</code>', page.text)
+    assert secret, page.text
+    bearer = {"Authorization": f"Bearer {secret.group(1)}"}
+    api = app.test_client()
+    assert api.get("/api/items", headers=bearer).status_code == 200
+
+    deleter = max_ if by == "max" else Browser(app)
+    if by == "ada":
+        deleter.login("ada")
+    url = "/settings/account/delete" if by == "max" else f"/settings/users/{world.max}/delete"
+    assert deleter.confirm(url).status_code == 303
+    assert live(app, User, world.max) is None
+
+    ada = Browser(app)
+    ada.login("ada")
+    op = re.search(r'id="op-(\d+)"', ada.get("/trash").text)
+    assert op
+    assert ada.post(f"/trash/{op.group(1)}/restore").status_code == 303
+    assert live(app, User, world.max) is not None
+    # The account is back; no way into it from before its deletion is.
+    for name, value in copied.items():
+        assert replay(app, name, value) == 302, name
+    assert api.get("/api/items", headers=bearer).status_code == 401
+    again = Browser(app)
+    again.login("max")
+    assert again.get("/projects").status_code == 200
+    assert "laptop" not in again.get("/settings").text  # revoked, not listed as active
+
+
+def test_a_session_from_before_logins_were_kept_is_ended(app: Flask, world: World) -> None:
+    mia = browser_logged_in(app, "mia")
+    with mia.client.session_transaction() as session:
+        session["_user_id"] = str(world.mia)  # what Flask-Login kept before: the bare id
+    assert mia.get("/projects").status_code == 302
+
+
+def browser_logged_in(app: Flask, username: str) -> Browser:
+    person = Browser(app)
+    person.login(username)
+    assert person.get("/projects").status_code == 200
+    return person
+
+
+# -- guessing passwords (issue 10, item 6) ---------------------------------------------------
+def attempt(app: Flask, username: str, password: str, address: str = "127.0.0.1") -> Any:
+    """One login attempt from ``address``, by a new visitor."""
+    person = Browser(app)
+    return person.client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": person.token()},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_an_unknown_username_costs_the_same_hash_as_a_known_one(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timing of a refusal must not tell whether the account exists: the hash function
+    runs, with the same method and cost, for a wrong password and for an unknown name."""
+    app = make_app(TASKBOARD_PASSWORD_METHOD="scrypt:2048:8:1")  # not the tests' default
+    assert register(Browser(app), "known").status_code == 303
+    calls: list[tuple[Any, ...]] = []
+    scrypt, pbkdf2 = hashlib.scrypt, hashlib.pbkdf2_hmac
+
+    def counted_scrypt(password: bytes, **kwargs: Any) -> bytes:
+        calls.append(("scrypt", kwargs["n"], kwargs["r"], kwargs["p"]))
+        return scrypt(password, **kwargs)
+
+    def counted_pbkdf2(name: str, password: bytes, salt: bytes, rounds: int, *rest: Any) -> bytes:
+        calls.append(("pbkdf2", name, rounds))
+        return pbkdf2(name, password, salt, rounds, *rest)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted_scrypt)
+    monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted_pbkdf2)
+    work = {}
+    for username in ("known", "unknown", "known", "unknown"):  # the second round: warmed up
+        calls.clear()
+        assert attempt(app, username, "not the password").status_code == 422
+        work[username] = list(calls)
+    assert work["known"] == [("scrypt", 2048, 8, 1)]
+    assert work["unknown"] == work["known"]
+
+
+def test_an_older_hash_is_replaced_at_login(make_app: Any, world: World) -> None:
+    """Accounts hashed before the method changed would answer faster than unknown ones."""
+    app = make_app(TASKBOARD_PASSWORD_METHOD="scrypt:2048:8:1")
+    assert live(app, User, world.mia).password_hash.startswith("pbkdf2:sha256:1000$")
+    assert attempt(app, "mia", PASSWORD).status_code == 303
+    assert live(app, User, world.mia).password_hash.startswith("scrypt:2048:8:1$")
+    assert attempt(app, "mia", PASSWORD).status_code == 303
+
+
+def limited(make_app: Any, account_limit: str) -> Flask:
+    app: Flask = make_app(
+        RATELIMIT_ENABLED=True,
+        TASKBOARD_LOGIN_LIMIT="1000 per minute",  # the per-address limit out of the way
+        TASKBOARD_LOGIN_ACCOUNT_LIMIT=account_limit,
+    )
+    return app
+
+
+def test_failures_against_one_account_are_limited_from_any_address(
+    make_app: Any, world: World
+) -> None:
+    app = limited(make_app, "3 per minute")
+    for n in range(3):
+        assert attempt(app, "mia", "wrong", f"198.51.100.{n}").status_code == 422
+    for username in ("mia", "mia@example.com"):  # by name or by email: one account
+        refused = attempt(app, username, PASSWORD, "203.0.113.77")  # the right password
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        assert "Too many requests" in text_of(refused)
+    assert attempt(app, "max", PASSWORD, "198.51.100.0").status_code == 303  # others unaffected
+    # An unknown name is limited the same way: the answers do not tell who exists.
+    statuses = [attempt(app, "nobody", "wrong", f"192.0.2.{n}").status_code for n in range(4)]
+    assert statuses == [422, 422, 422, 429]
+
+
+def test_a_correct_password_clears_the_failures(make_app: Any, world: World) -> None:
+    app = limited(make_app, "3 per minute")
+    for _ in range(2):
+        for n in range(2):
+            assert attempt(app, "mia", "wrong", f"198.51.100.{n}").status_code == 422
+        assert attempt(app, "mia", PASSWORD).status_code == 303
+
+
+def test_an_account_lock_lifts_when_its_window_ends(make_app: Any, world: World) -> None:
+    """Nobody can lock someone out for good: the failures are forgotten with the window."""
+    app = limited(make_app, "2 per 1 second")
+    visitors = [Browser(app) for _ in range(4)]
+    tokens = [visitor.token() for visitor in visitors]  # the pages read before the clock runs
+
+    def post(n: int, password: str) -> int:
+        data = {"username": "mia", "password": password, "csrf_token": tokens[n]}
+        return int(visitors[n].client.post("/login", data=data).status_code)
+
+    started = time.monotonic()  # the window opens at the first failure, just after this
+    assert [post(0, "wrong"), post(1, "wrong")] == [422, 422]
+    locked = post(2, PASSWORD)
+    if time.monotonic() - started < 1:  # else the window has turned already
+        assert locked == 429
+    time.sleep(max(0.0, 1.5 - (time.monotonic() - started)))
+    assert post(3, PASSWORD) == 303
+
+
+# -- weak passwords (issue 10, item 6) -------------------------------------------------------
+@pytest.mark.parametrize(
+    "password", ["password", "12345678", "qwertyuiop", "Password1!", "newcomer2024"]
+)
+def test_registration_refuses_a_password_easy_to_guess(
+    app: Flask, browser: Any, password: str
+) -> None:
+    response = register(browser(None), "newcomer", password=password, confirm=password)
+    assert response.status_code == 422
+    assert "This password is too easy to guess." in text_of(response)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+
+
+def test_the_password_rules_are_the_services_not_only_the_forms(app: Flask) -> None:
+    from taskboard.auth import passwords, services
+
+    with app.app_context(), app.test_request_context():
+        with pytest.raises(services.AccountError) as refused:
+            services.register(services.Registration("zed", "zed@example.org", "12345678"))
+        assert set(refused.value.fields) == {"password"}
+        with pytest.raises(passwords.WeakPassword):
+            passwords.new_hash("letmein1")
+        assert passwords.new_hash(PASSWORD).startswith("pbkdf2:")

@@ -30,7 +30,7 @@ def test_demo_data_is_loaded_once(app: Flask, runner: Any) -> None:
     result = runner.invoke(args=["run-demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "Loaded demo data. Log in as:" in result.output
-    assert "alice    password alice-taskboard" in result.output
+    assert "alice    password alice-loves-kanban" in result.output
     loaded = counts(app)
     assert loaded == {"User": 3, "Project": 3, "Item": 11, "Comment": 9, "Tag": 7}
 
@@ -44,9 +44,11 @@ def test_the_demo_accounts_work(app: Flask, runner: Any) -> None:
     assert runner.invoke(args=["run-demo", "--no-serve"]).exit_code == 0
     from taskboard_support import Browser
 
-    for name in ("alice", "bob", "carol"):
+    from taskboard import demo
+
+    for account in demo.ACCOUNTS:
         person = Browser(app)
-        person.login(name, f"{name}-taskboard")
+        person.login(account.username, account.password)
         assert person.get("/projects").status_code == 200
 
 

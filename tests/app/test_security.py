@@ -3,6 +3,10 @@ and nothing changes), CSRF refusals (no token, no change), visible-but-forbidden
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -286,3 +290,86 @@ def test_htmx_carries_the_token_in_a_header(app: Flask, browser: Any, world: Wor
     response = mia.post(f"/items/{world.alpha_item}/delete", {"token": token}, htmx=True)
     assert response.status_code == 200
     assert live(app, Item, world.alpha_item) is None
+
+
+# -- client addresses behind proxies (issue 10, item 6) --------------------------------------
+def login_statuses(app: Flask, forwarded: list[str], address: str = "192.0.2.10") -> list[int]:
+    """Failed logins, each from a new visitor connecting from ``address`` and sending one of
+    the ``X-Forwarded-For`` values (each against a different name: only the per-address limit
+    is at play)."""
+    statuses = []
+    for n, header in enumerate(forwarded):
+        person = Browser(app)
+        statuses.append(
+            person.client.post(
+                "/login",
+                data={"username": f"nobody{n}", "password": "x", "csrf_token": person.token()},
+                headers={"X-Forwarded-For": header},
+                environ_base={"REMOTE_ADDR": address},
+            ).status_code
+        )
+    return statuses
+
+
+def test_forwarded_for_is_not_believed_without_a_proxy(make_app: Any) -> None:
+    app = make_app(RATELIMIT_ENABLED=True, TASKBOARD_LOGIN_LIMIT="2 per minute")
+    assert app.config["TASKBOARD_PROXY_COUNT"] == 0  # the default
+    forged = ["203.0.113.1", "203.0.113.2", "203.0.113.3"]
+    assert login_statuses(app, forged) == [422, 422, 429]  # one budget: the connection's
+
+
+def test_behind_one_proxy_the_right_most_address_counts(make_app: Any) -> None:
+    app = make_app(
+        RATELIMIT_ENABLED=True, TASKBOARD_LOGIN_LIMIT="2 per minute", TASKBOARD_PROXY_COUNT=1
+    )
+    # What the client wrote (left) changes nothing; what the proxy appended (right) does.
+    same_client = ["198.51.100.1, 203.0.113.7", "198.51.100.2, 203.0.113.7", "203.0.113.7"]
+    assert login_statuses(app, same_client) == [422, 422, 429]
+    assert login_statuses(app, ["203.0.113.8"]) == [422]  # another client, its own budget
+
+
+def test_behind_two_proxies_the_second_address_from_the_right_counts(make_app: Any) -> None:
+    app = make_app(
+        RATELIMIT_ENABLED=True, TASKBOARD_LOGIN_LIMIT="1 per minute", TASKBOARD_PROXY_COUNT=2
+    )
+    assert login_statuses(app, ["1.1.1.1, 203.0.113.7, 10.0.0.2"]) == [422]
+    assert login_statuses(app, ["2.2.2.2, 203.0.113.7, 10.0.0.3"]) == [429]
+    assert login_statuses(app, ["203.0.113.9, 10.0.0.2"]) == [422]
+
+
+@pytest.mark.parametrize("count", [-1, "1", True, 1.5])
+def test_a_proxy_count_must_be_a_whole_number(make_app: Any, count: Any) -> None:
+    with pytest.raises(ValueError, match="TASKBOARD_PROXY_COUNT"):
+        make_app(TASKBOARD_PROXY_COUNT=count)
+
+
+@pytest.mark.parametrize("count,seen", [(None, "10.0.0.1"), ("1", "203.0.113.9")])
+def test_the_wsgi_entry_point_believes_proxies_only_when_told(
+    tmp_path: Path, count: str | None, seen: str
+) -> None:
+    """The production entry point: without ``TASKBOARD_PROXY_COUNT`` a forged
+    ``X-Forwarded-For`` is not the client's address."""
+    environment = {k: v for k, v in os.environ.items() if k != "TASKBOARD_PROXY_COUNT"} | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'wsgi.sqlite'}",
+        "SECRET_KEY": "from-the-environment",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    if count is not None:
+        environment["TASKBOARD_PROXY_COUNT"] = count
+    script = (
+        "from flask import request\n"
+        "from taskboard.wsgi import app\n"
+        "app.add_url_rule('/address', 'address', lambda: request.remote_addr)\n"
+        "response = app.test_client().get('/address', headers={'X-Forwarded-For': "
+        "'203.0.113.9'}, environ_base={'REMOTE_ADDR': '10.0.0.1'})\n"
+        "print(response.text)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert result.stdout.split() == [seen]

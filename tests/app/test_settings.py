@@ -33,6 +33,7 @@ def test_password_change(app: Flask, browser: Any, world: World) -> None:
         {"pw-current": PASSWORD, "pw-password": "new password!", "pw-confirm": "new password!"},
     )
     assert right.status_code == 303
+    assert max_.get("/projects").status_code == 200  # this browser stays logged in
     fresh = Browser(app)
     fresh.login("max", "new password!")
     assert fresh.logged_in
@@ -122,3 +123,44 @@ def test_a_username_freed_by_deletion_and_the_restore_conflict(
     text = text_of(refused)
     assert "Account “max” cannot come back: its username is now used by another account" in text
     assert "its email is now used by another account" in text
+
+
+def test_a_new_password_easy_to_guess_is_refused(app: Flask, browser: Any, world: World) -> None:
+    max_ = browser("max")
+    for weak in ("12345678", "password", "max12345"):
+        response = max_.post(
+            "/settings/password", {"pw-current": PASSWORD, "pw-password": weak, "pw-confirm": weak}
+        )
+        assert response.status_code == 422
+        assert "This password is too easy to guess." in text_of(response)
+    assert max_.get("/projects").status_code == 200  # nothing changed: still logged in
+    again = Browser(app)
+    again.login("max")  # the old password still works
+
+
+def test_guessing_the_current_password_is_limited(make_app: Any, world: World) -> None:
+    """A borrowed session cannot guess the password faster than the login form can: the
+    same failures per account count here."""
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        TASKBOARD_LOGIN_LIMIT="1000 per minute",
+        TASKBOARD_LOGIN_ACCOUNT_LIMIT="3 per minute",
+    )
+    max_ = Browser(app)
+    max_.login("max")
+    new = "a fresh pair of socks"
+    for guess in ("guess one", "guess two", "guess three"):
+        wrong = max_.post(
+            "/settings/password", {"pw-current": guess, "pw-password": new, "pw-confirm": new}
+        )
+        assert wrong.status_code == 422
+    right = max_.post(
+        "/settings/password", {"pw-current": PASSWORD, "pw-password": new, "pw-confirm": new}
+    )
+    assert right.status_code == 429
+    assert int(right.headers["Retry-After"]) > 0
+    login = Browser(app)
+    refused = login.client.post(
+        "/login", data={"username": "max", "password": PASSWORD, "csrf_token": login.token()}
+    )
+    assert refused.status_code == 429  # one count per account, wherever the guesses come

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from .support import Rows, log_in, only, preview_counts, ready, toast
+from .support import PASSWORDS, Rows, log_in, only, preview_counts, ready, toast
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def test_log_in_and_out(person: Page, demo_data: Rows) -> None:
     )
     expect(person.locator(".account")).to_have_count(0)
 
-    person.get_by_label("Password").fill("bob-taskboard")
+    person.get_by_label("Password").fill(PASSWORDS["bob"])
     person.get_by_role("button", name="Log in").click()
     expect(person).to_have_url(re.compile(r"/items$"))
     expect(person.locator(".flashes")).to_contain_text("Logged in as bob.")

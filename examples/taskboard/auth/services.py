@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import func, or_, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from taskboard.access.permissions import remember_role
 from taskboard.extensions import db
 from taskboard.models import Role, User
 
-# Compared against when the username is unknown, so that the answer takes as long either way.
-_DUMMY_HASH = generate_password_hash("not a password", method="pbkdf2:sha256:1000")
+from . import attempts, passwords, sessions, tokens
 
 
 @dataclass(frozen=True)
@@ -29,10 +26,6 @@ class AccountError(Exception):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("; ".join(fields.values()))
         self.fields = fields
-
-
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["TASKBOARD_PASSWORD_METHOD"])
 
 
 def taken(
@@ -61,9 +54,16 @@ def taken(
 def register(registration: Registration) -> User:
     """Create an account (the very first one is an admin).
 
-    :raises AccountError: the username or email is taken (both are reported).
+    :raises AccountError: the username or email is taken, the password too easy to guess
+        (every one of them is reported).
     """
     problems = taken(registration.username, registration.email)
+    try:
+        password_hash = passwords.new_hash(
+            registration.password, hints=(registration.username, registration.email)
+        )
+    except passwords.WeakPassword as weak:
+        problems["password"] = str(weak)
     if problems:
         raise AccountError(problems)
     first = (
@@ -75,7 +75,7 @@ def register(registration: Registration) -> User:
     user = User(
         username=registration.username,
         email=registration.email,
-        password_hash=hash_password(registration.password),
+        password_hash=password_hash,
         role=Role.ADMIN.value if first else Role.MEMBER.value,
     )
     db.session.add(user)
@@ -83,22 +83,60 @@ def register(registration: Registration) -> User:
     return user
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The live account with these credentials (a username or an email), else ``None``."""
+def authenticate(identifier: str, password: str) -> User | None:
+    """The live account with these credentials (a username or an email), else ``None``.
+
+    Costs one password hash whether the account exists or not, and counts the attempt
+    against the account (:mod:`.attempts`) before checking anything.
+
+    :raises attempts.TooManyAttempts: too many failures against this account lately.
+    """
     user = db.session.scalars(
-        select(User).where(or_(User.username == username, func.lower(User.email) == username))
+        select(User).where(or_(User.username == identifier, func.lower(User.email) == identifier))
     ).first()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+    counter = attempts.account(user.id if user is not None else None, identifier)
+    attempts.spend(counter)
+    right = passwords.verify(user.password_hash if user is not None else None, password)
+    if user is None or not right:
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    attempts.forgive(counter)
+    upgraded = passwords.upgraded(user.password_hash, password)
+    if upgraded is not None:
+        user.password_hash = upgraded
+    return user
 
 
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: a live account only, so deleting an account logs it out."""
-    if not user_id.isdigit() or len(user_id) > 10:
-        return None
-    user = db.session.get(User, int(user_id))
+def check_password(user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s (asked again before changing it): counted against
+    the account like a login, so a borrowed session cannot guess it faster than the form.
+
+    :raises attempts.TooManyAttempts: too many failures against this account lately.
+    """
+    counter = attempts.account(user.id, user.username)
+    attempts.spend(counter)
+    if not passwords.verify(user.password_hash, password):
+        return False
+    attempts.forgive(counter)
+    return True
+
+
+def close_deleted_accounts(operation_id: int) -> None:
+    """End the logins and revoke the API tokens of the accounts the operation put in the
+    trash. Restoring an account later brings the account back, not a way into it: its
+    owner logs in again and issues new tokens."""
+    trashed = db.session.scalars(
+        select(User.id)
+        .where(User.deleted_by_op == operation_id)
+        .execution_options(include_deleted=True)
+    ).all()
+    sessions.end_accounts(trashed)
+    tokens.revoke_all(trashed)
+
+
+def load_user(key: str) -> User | None:
+    """Flask-Login's loader: the account of a live login (:mod:`.sessions`), so that
+    logging out, a password change or deleting the account ends it."""
+    user = sessions.load(key)
     if user is not None:
         remember_role(user)
     return user

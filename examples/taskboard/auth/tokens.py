@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select, update
@@ -76,11 +77,21 @@ def revoke(user: User, token_id: int) -> bool:
     return True
 
 
+def revoke_all(user_ids: Collection[int]) -> None:
+    """Revoke every active token of these accounts (they were deleted)."""
+    if user_ids:
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id.in_(user_ids), ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
 def authenticate(secret: str) -> User | None:
     """The live account an active token belongs to, or ``None``.
 
-    A trashed account does not load (the soft-delete criterion hides it), so its tokens stop
-    working until it is restored.
+    A trashed account does not load (the soft-delete criterion hides it); deleting an account
+    through Taskboard also revokes its tokens for good (:func:`revoke_all`).
     """
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None

@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 
+from taskboard.access.current import me
 from taskboard.extensions import db, login_limit
 from taskboard.typed import login_required
 from taskboard.ui import redirect_to
 
-from . import services
+from . import services, sessions
+from .attempts import TooManyAttempts
 from .forms import LoginForm, LogoutForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
@@ -34,6 +37,7 @@ def register() -> ResponseReturnValue:
             for name, message in error.fields.items():
                 form[name].errors = [*form[name].errors, message]
         else:
+            sessions.begin(user)
             db.session.commit()
             login_user(user)
             flash(f"Welcome, {user.username}!", "success")
@@ -49,8 +53,13 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = services.authenticate(form.username.data or "", form.password.data or "")
+        except TooManyAttempts as error:
+            raise TooManyRequests(retry_after=error.retry_after) from error
         if user is not None:
+            sessions.begin(user)
+            db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             flash(f"Logged in as {user.username}.", "success")
             return redirect_to(url_for("projects.index"), form.next.data)
@@ -65,6 +74,8 @@ def logout() -> ResponseReturnValue:
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    sessions.end(me())  # a copy of the session or remember cookie no longer works
+    db.session.commit()
     logout_user()
     flash("Logged out.", "info")
     return redirect_to(url_for("auth.login"))

@@ -7,6 +7,7 @@ from .base import Base
 from .comment import Comment
 from .idempotency import IdempotentRequest
 from .item import Item, Status, item_tag
+from .login_session import LoginSession
 from .project import Project, project_member
 from .scope import OperationProject
 from .tag import Tag
@@ -18,6 +19,7 @@ __all__ = [
     "Comment",
     "IdempotentRequest",
     "Item",
+    "LoginSession",
     "Operation",
     "OperationProject",
     "Project",

@@ -1,8 +1,10 @@
 """Personal API tokens: a bearer secret per token, stored only as its SHA-256 digest.
 
-The key to the account is ``KEEP`` for the engine: a trashed account keeps its tokens (they
-stop working, since the account no longer loads) and gets them back when restored; purging
-the account removes them through the database's ``ON DELETE CASCADE``.
+The key to the account is ``KEEP`` for the engine: a trashed account keeps its token rows
+(they stop working, since the account no longer loads), and Taskboard revokes them when it
+deletes the account (``auth.services.close_deleted_accounts``), so that restoring the account
+does not bring them back; purging the account removes them through the database's
+``ON DELETE CASCADE``.
 """
 
 from __future__ import annotations

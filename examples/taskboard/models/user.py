@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
+from sqlalchemy import String, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flask_tombstone import SoftDeleteMixin, unique_live
@@ -17,6 +17,11 @@ from .base import Base, utcnow
 
 if TYPE_CHECKING:
     from .project import Project
+
+
+#: ``InstanceState.info`` key: the login (:mod:`taskboard.auth.sessions`) this object was
+#: loaded through or has just started, as its cookie carries it.
+LOGIN_KEY = "taskboard.login"
 
 
 class Role(enum.StrEnum):
@@ -46,6 +51,18 @@ class User(SoftDeleteMixin, UserMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN.value
+
+    def login_key(self) -> str:
+        """What Flask-Login keeps in the session and the "keep me logged in" cookie (its
+        ``id_attribute``): the key of this user's current login, not the bare id, so that
+        ending the login (a row of ``login_session``) ends every cookie holding it.
+
+        :raises LookupError: no login was started or loaded for this object.
+        """
+        key = inspect(self).info.get(LOGIN_KEY)
+        if not isinstance(key, str):
+            raise LookupError(f"{self!r} has no login: start one with auth.sessions.begin()")
+        return key
 
     @property
     def tombstone_actor(self) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from werkzeug.security import check_password_hash
 
 from taskboard.access.rows import scoped
-from taskboard.auth.services import AccountError, hash_password, taken
+from taskboard.auth import passwords, sessions
+from taskboard.auth.services import AccountError, check_password, taken
 from taskboard.deletion.errors import Refused
 from taskboard.extensions import db
 from taskboard.models import Role, User
@@ -30,9 +30,28 @@ def update_email(user: User, email: str) -> User:
 
 
 def change_password(user: User, change: PasswordChange) -> None:
-    if not check_password_hash(user.password_hash, change.current):
-        raise AccountError({"current": "That is not your current password."})
-    user.password_hash = hash_password(change.password)
+    """Set a new password, end every login of the account and start a new one for the
+    browser that asked (the view hands ``user`` to ``login_user`` again).
+
+    API tokens stay: each is a credential of its own, listed in the settings to revoke.
+
+    :raises AccountError: the current password is wrong, the new one too easy to guess
+        (both are reported).
+    :raises attempts.TooManyAttempts: too many wrong current passwords lately.
+    """
+    problems: dict[str, str] = {}
+    password_hash = ""
+    try:
+        password_hash = passwords.new_hash(change.password, hints=(user.username, user.email))
+    except passwords.WeakPassword as weak:
+        problems["password"] = str(weak)
+    if not check_password(user, change.current):
+        problems["current"] = "That is not your current password."
+    if problems:
+        raise AccountError(problems)
+    user.password_hash = password_hash
+    sessions.end_all(user)
+    sessions.begin(user)
     db.session.flush()
 
 

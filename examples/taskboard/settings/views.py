@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import logout_user
+from flask_login import login_user, logout_user
+from werkzeug.exceptions import TooManyRequests
 
 from taskboard.access.current import me
 from taskboard.access.decorators import load
 from taskboard.access.permissions import may_delete_user
 from taskboard.auth import tokens
+from taskboard.auth.attempts import TooManyAttempts
 from taskboard.auth.services import AccountError
 from taskboard.deletion.views import Subject, confirm_delete
 from taskboard.extensions import db, destructive_limit
@@ -57,12 +59,23 @@ def password() -> ResponseReturnValue:
         change = services.PasswordChange(form.current.data or "", form.password.data or "")
         try:
             services.change_password(user, change)
+        except TooManyAttempts as error:
+            raise TooManyRequests(retry_after=error.retry_after) from error
         except AccountError as error:
             db.session.rollback()
-            form.current.errors = [*form.current.errors, *error.fields.values()]
+            for name, message in error.fields.items():
+                form[name].errors = [*form[name].errors, message]
         else:
             db.session.commit()
-            flash("Password changed.", "success")
+            # This browser's new login (every other one has ended), "keep me logged in" too
+            # if it was.
+            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=remember in request.cookies)
+            flash(
+                "Password changed, and every other session of your account logged out. "
+                "API tokens still work: revoke any you do not recognise below.",
+                "success",
+            )
             return redirect_to(url_for("settings.profile"))
     return _page(password_form=form, status=422)
 
