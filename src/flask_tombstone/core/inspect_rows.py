@@ -83,7 +83,7 @@ def _probes(
         for node in plan.nodes:
             allowed = permission(actor, node.cls)
             if allowed is not None:
-                where = and_(node.pk.in_(sets.of(node)), not_(allowed))
+                where = and_(sets.member(node), not_(allowed))
                 probes.append((functools.partial(_list_forbidden, node, where), node, where))
     return probes
 
@@ -128,7 +128,7 @@ def count_rows(session: Session, plan: Plan, sets: RowSets) -> dict[str, int]:
     """Rows per model, counted by the database."""
     counts: dict[str, int] = {}
     for node in plan.nodes:
-        query = select(func.count()).select_from(node.table).where(node.pk.in_(sets.of(node)))
+        query = select(func.count()).select_from(node.table).where(sets.member(node))
         counts[node.name] = int(session.execute(query, execution_options=INTERNAL).scalar_one())
     return counts
 
@@ -139,7 +139,7 @@ def sample_rows(session: Session, plan: Plan, sets: RowSets, size: int) -> dict[
     for node in plan.nodes:
         query = (
             select(node.pk, node.label_column)
-            .where(node.pk.in_(sets.of(node)))
+            .where(sets.member(node))
             .order_by(node.pk)
             .limit(size)
         )
@@ -160,7 +160,7 @@ def fingerprint(session: Session, plan: Plan, sets: RowSets, blocker_total: int)
         else:  # UUID and string keys: no sum; their text orders and compares everywhere
             text = cast(pk, String)
             summary = (func.count(func.distinct(text)), func.min(text), func.max(text))
-        query = select(func.count(), *summary).where(pk.in_(sets.of(node)))
+        query = select(func.count(), *summary).select_from(node.table).where(sets.member(node))
         count, *rest = session.execute(query, execution_options=INTERNAL).one()
         parts.append([node.name, int(count), *(json_key(v or 0) for v in rest)])
     digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()

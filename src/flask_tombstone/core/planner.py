@@ -101,6 +101,14 @@ class RowSets(Protocol):
     def of(self, node: Node) -> Select[Any]:
         """``SELECT pk`` of the node's rows in the operation."""
 
+    def member(self, node: Node) -> ColumnElement[bool]:
+        """A criterion on the node's own table true for exactly its rows in the operation.
+
+        What reads the rows (counts, samples, permission checks) filters by this, never by
+        ``pk IN (SELECT pk FROM the same table ...)``: a database may answer that by scanning
+        the whole table and probing the set, where this is looked up through the parents'
+        keys, at the cost of the rows involved."""
+
     def outside(self, node: Node) -> ColumnElement[bool]:
         """A criterion true for rows of ``node`` that the operation does not remove."""
 
@@ -178,6 +186,9 @@ class StampedRows:
     def of(self, node: Node) -> Select[Any]:
         return derived(select(node.pk).where(self.stamp(node)), self.wrap)
 
+    def member(self, node: Node) -> ColumnElement[bool]:
+        return self.stamp(node)
+
     def outside(self, node: Node) -> ColumnElement[bool]:
         if not node.soft:
             return true()
@@ -201,6 +212,14 @@ class NestedRows:
         if key not in self._cache:
             self._cache[key] = derived(self._build(node), self.wrap)
         return self._cache[key]
+
+    def member(self, node: Node) -> ColumnElement[bool]:
+        step = self.plan.step_for(node)
+        if step is None:
+            return ~true()
+        if step.self_links:  # the recursive set
+            return node.pk.in_(self.of(node))
+        return step.where(self, with_self=False)
 
     def outside(self, node: Node) -> ColumnElement[bool]:
         if self.plan.step_for(node) is None:
@@ -249,6 +268,10 @@ class ChunkRows(StampedRows):
         if key not in self._cache:
             self._cache[key] = self._build(node)
         return self._cache[key]
+
+    def member(self, node: Node) -> ColumnElement[bool]:
+        # Not the stamp alone: the chunk's rows among everything the operation stamped.
+        return node.pk.in_(self.of(node))
 
     def _build(self, node: Node) -> Select[Any]:
         step = self.plan.step_for(node)
