@@ -12,11 +12,11 @@ import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ForeignKey, String, false, select, true
+from sqlalchemy import ForeignKey, String, and_, false, select, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flask_tombstone import Operation, SoftDeleteMixin, Tombstone
-from flask_tombstone.views import Access, DeletionViews
+from flask_tombstone.views import Access, DeletionViews, InvalidFilter
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
@@ -65,6 +65,24 @@ def purgeable(actor: Any) -> Any:
     return true() if actor in ADMINS else false()
 
 
+def task_filter(args: Any) -> Any:
+    """The app's listing filter: ``q`` (in the title, at most 40 characters), ``locked``."""
+    problems, criteria = [], []
+    q = args.get("q", "")
+    if len(q) > 40:
+        problems.append("q: at most 40 characters")
+    elif q:
+        criteria.append(Task.title.contains(q, autoescape=True))
+    locked = args.get("locked")
+    if locked not in (None, "", "0", "1"):
+        problems.append("locked: 0 or 1")
+    elif locked:
+        criteria.append(Task.locked.is_(locked == "1"))
+    if problems:
+        raise InvalidFilter(problems)
+    return and_(true(), *criteria)
+
+
 @pytest.fixture
 def board(db_kind: str, server_urls: dict[str, str]) -> Iterator[Flask]:
     app = Flask(__name__)
@@ -79,7 +97,9 @@ def board(db_kind: str, server_urls: dict[str, str]) -> Iterator[Flask]:
         operations=operations,
         purgeable=purgeable,
     )
-    DeletionViews(app, tombstone, models={"tasks": Task}, access=access)
+    views = DeletionViews(app, tombstone, access=access)
+    views.register(Task, slug="tasks", filter=task_filter)
+    views.register(Note, slug="notes")
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -184,3 +204,82 @@ def test_cascade_preview_names_what_goes_along(board: Flask) -> None:
         assert op.counts == {"Task": 1, "Note": 3} and op.actor == "mia"
     log = mia.get("/operations").get_data(as_text=True)
     assert "Moved to the trash: task “mia task 1”" in log and "with 3 notes" in log
+
+
+def test_bulk_delete_of_a_selection_takes_only_what_the_actor_sees(board: Flask) -> None:
+    mia = Person(board, "mia")
+    mine, theirs = task(board, "mia task 1"), task(board, "max task 1")
+    url = f"/tasks/bulk-delete?ids={mine}&ids={theirs}&next=/trash"
+    page = mia.get(url)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Delete 1 task?" in text
+    token = TOKEN.search(text).group(1)  # type: ignore[union-attr]
+    done = mia.post(url, {"token": token})
+    assert done.status_code == 303 and done.headers["Location"] == "/trash"
+    assert live(board) == ["max task 1", "max task 2", "mia task 2"]
+    notice = mia.get("/trash").get_data(as_text=True)
+    assert "Deleted 1 task and 3 notes." in notice and "/undo" in notice
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "ids=x", "ids=1&ids=01", "all=1&q=" + "x" * 41, "all=1&locked=maybe"],
+    ids=["nothing", "not-an-id", "not-canonical", "long-q", "bad-locked"],
+)
+def test_bulk_delete_refuses_what_does_not_validate(board: Flask, query: str) -> None:
+    mia = Person(board, "mia")
+    before = snapshot(board)
+    page = mia.get(f"/tasks/bulk-delete?{query}")
+    assert page.status_code == 422
+    assert 'name="token"' not in page.get_data(as_text=True)  # nothing offered
+    assert mia.post(f"/tasks/bulk-delete?{query}", {"token": "x"}).status_code == 422
+    assert snapshot(board) == before
+
+
+def test_bulk_delete_of_all_matching_a_filter(board: Flask) -> None:
+    mia = Person(board, "mia")
+    url = "/tasks/bulk-delete?all=1&locked=0"
+    text = mia.get(url).get_data(as_text=True)
+    assert "Delete 1 task?" in text  # mia's unlocked task, not max's
+    assert mia.post(url, {"token": TOKEN.search(text).group(1)}).status_code == 303  # type: ignore[union-attr]
+    assert live(board) == ["max task 1", "max task 2", "mia task 2"]
+    assert Person(board, "mia").get("/notes/bulk-delete?all=1").status_code == 422  # no filter
+
+
+def test_bulk_delete_over_the_cap_is_refused_before_it_is_offered(board: Flask) -> None:
+    board.config["TOMBSTONE_VIEWS_BULK_CAP"] = 2
+    ada, mia = Person(board, "ada"), Person(board, "mia")
+    with board.app_context():
+        db.session.add_all(Task(title=f"mia extra {i}", owner="mia") for i in range(3))
+        db.session.commit()
+    before = snapshot(board)
+    page = mia.get("/tasks/bulk-delete?all=1&locked=0")
+    assert page.status_code == 422 and "at most 2" in page.get_data(as_text=True)
+    assert mia.post("/tasks/bulk-delete?all=1&locked=0", {"token": "x"}).status_code == 422
+    assert snapshot(board) == before
+    assert ada.get("/tasks/bulk-delete?all=1").status_code == 404  # ada owns no task
+
+
+def test_a_stale_bulk_preview_is_refused(board: Flask) -> None:
+    mia = Person(board, "mia")
+    url = "/tasks/bulk-delete?all=1&q=mia&locked=0"
+    text = mia.get(url).get_data(as_text=True)
+    with board.app_context():
+        db.session.add(Task(title="mia task 3", owner="mia"))
+        db.session.commit()
+    before = snapshot(board)
+    refused = mia.post(url, {"token": TOKEN.search(text).group(1)})  # type: ignore[union-attr]
+    assert refused.status_code == 409 and "changed since you looked" in refused.get_data(
+        as_text=True
+    )
+    assert snapshot(board) == before
+
+
+def test_rows_the_actor_may_not_delete_block_the_bulk_delete_by_name(board: Flask) -> None:
+    mia = Person(board, "mia")
+    before = snapshot(board)
+    page = mia.get("/tasks/bulk-delete?all=1&q=mia").get_data(as_text=True)
+    assert "You may not delete task “mia task 2”." in page and 'name="token"' not in page
+    refused = mia.post("/tasks/bulk-delete?all=1&q=mia", {"token": "x"})
+    assert refused.status_code == 409
+    assert snapshot(board) == before

@@ -24,6 +24,7 @@ from werkzeug.routing import BaseConverter
 from flask_tombstone.core.errors import ConfigurationError
 
 from .access import Access
+from .bulk import FilterParser, InvalidFilter
 from .csrf import csrf_token
 from .i18n import _
 
@@ -32,6 +33,7 @@ VIEWS_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_VIEWS_HOME": "/",  # where to go when no safe ?next= is given
     "TOMBSTONE_VIEWS_PAGE_SIZE": 50,  # operations per page of the trash and the log
     "TOMBSTONE_VIEWS_HTMX": True,  # load the vendored htmx on the views' pages
+    "TOMBSTONE_VIEWS_BULK_CAP": 1000,  # the most rows one bulk delete from the views takes
 }
 
 
@@ -76,6 +78,7 @@ class DeletionViews:
         self.url_prefix = url_prefix
         self.models: dict[str, type] = {}
         self.slugs: dict[type, str] = {}
+        self.filters: dict[type, FilterParser] = {}
         items = models.items() if isinstance(models, Mapping) else ((None, m) for m in models)
         for slug, model in items:
             self.register(model, slug=slug)
@@ -84,13 +87,19 @@ class DeletionViews:
         if app is not None:
             self.init_app(app)
 
-    def register(self, model: type, *, slug: str | None = None) -> None:
-        """Give ``model`` a confirmation page at ``/<slug>/<id>/delete``."""
+    def register(
+        self, model: type, *, slug: str | None = None, filter: FilterParser | None = None
+    ) -> None:
+        """Give ``model`` a confirmation page at ``/<slug>/<id>/delete`` and bulk delete of a
+        selection at ``/<slug>/bulk-delete?ids=..``; with ``filter`` (the app's listing
+        filter, see :data:`~.bulk.FilterParser`) also of all rows matching it (``all=1``)."""
         slug = slug or str(getattr(model, "__tablename__", model.__name__.lower()))
         if slug in self.models and self.models[slug] is not model:
             raise ConfigurationError(f"two models registered at /{slug}/", model=model.__name__)
         self.models[slug] = model
         self.slugs[model] = slug
+        if filter is not None:
+            self.filters[model] = filter
 
     def init_app(self, app: Flask) -> None:
         if "tombstone" not in app.extensions:
@@ -102,6 +111,7 @@ class DeletionViews:
         app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix or None)
         app.jinja_env.globals.update(
             tombstone_delete_button=self.delete_button,
+            tombstone_bulk_url=self.bulk_url,
             tombstone_notices=notices,
             tombstone_csrf_token=csrf_token,
             tombstone_t=_,
@@ -127,6 +137,14 @@ class DeletionViews:
             raise LookupError(f"{type(row).__name__} has no deletion page: register it")
         key = self.tombstone.graph.governing(type(row)).pk_key
         return url_for("tombstone.confirm", slug=slug, key=getattr(row, key), next=next)
+
+    def bulk_url(self, model: type, next: str | None = None, **filters: Any) -> str:
+        """The bulk confirmation page of ``model``: a form of checkboxes named ``ids`` posts
+        (GET) to it, or, with ``all=1`` and the listing's filter arguments, every match."""
+        slug = self.slugs.get(model)
+        if slug is None:
+            raise LookupError(f"{model.__name__} has no deletion page: register it")
+        return url_for("tombstone.bulk", slug=slug, next=next, **filters)
 
     def delete_button(self, row: Any, label: str | None = None, next: str | None = None) -> Markup:
         """A link styled as a button to the row's confirmation page, named for screen readers
@@ -160,4 +178,12 @@ def notices() -> Markup:
     return Markup(render_template("tombstone/_notices.html"))
 
 
-__all__ = ["Access", "CanonicalId", "DeletionViews", "notices", "row_label"]
+__all__ = [
+    "Access",
+    "CanonicalId",
+    "DeletionViews",
+    "FilterParser",
+    "InvalidFilter",
+    "notices",
+    "row_label",
+]

@@ -36,6 +36,7 @@ from flask_tombstone.core.sql import dialect_name
 
 from . import describe
 from .access import where_all
+from .bulk import bulk
 from .csrf import check_csrf
 from .i18n import _
 from .listing import log_page, trash_page, trashed_labels
@@ -53,6 +54,7 @@ def route(blueprint: Blueprint) -> None:
     )
     blueprint.add_url_rule("/trash/<tombstone_id:op_id>/purge", "purge", purge, methods=["POST"])
     blueprint.add_url_rule("/operations", "log", log_page)
+    blueprint.add_url_rule("/<slug>/bulk-delete", "bulk", bulk, methods=["GET", "POST"])
     blueprint.register_error_handler(DatabaseFailure, _unavailable)
 
 
@@ -87,7 +89,7 @@ def confirm(slug: str, key: str) -> ResponseReturnValue:
         return _confirm_page(row, label, actor, problems=[problem], status=409)
     except Blocked as blocked:
         db_session().rollback()
-        return _confirm_page(row, label, actor, status=409, problems=_blocked(blocked))
+        return _confirm_page(row, label, actor, status=409, problems=blocked_reasons(blocked))
     except (AlreadyGone, NotFound):
         db_session().rollback()
         flash(_("Someone deleted this before you did."), "warning")
@@ -129,7 +131,7 @@ def _confirm_page(
     return page, status
 
 
-def _blocked(blocked: Blocked) -> list[str]:
+def blocked_reasons(blocked: Blocked) -> list[str]:
     reasons = [describe.blocker(b) for b in blocked.blockers]
     hidden = blocked.total - len(blocked.blockers)
     if hidden > 0:
@@ -228,7 +230,7 @@ def _refusal(error: TombstoneError) -> list[str]:
             else _("This deletion was already purged.")
         ]
     if isinstance(error, Blocked):
-        return _blocked(error)
+        return blocked_reasons(error)
     if isinstance(error, Conflict) and error.conflicts:
         return [describe.conflict(c) for c in error.conflicts]
     if isinstance(error, Conflict):
