@@ -1,0 +1,198 @@
+"""Bulk delete: a selection of rows (``ids``), or all rows matching a filter the app parses.
+
+The confirmation page and the POST build the same ``select()``: the rows the actor may see
+among those asked, so a bulk delete never covers more than the listing it started from. A
+filter that does not validate, an id that is no key, an empty selection are ``422`` naming
+what is wrong (never dropped); more rows than ``TOMBSTONE_VIEWS_BULK_CAP`` are refused before
+anything is offered; rows that changed since the preview are ``409`` (the confirm token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import ColumnElement, Select, func, select
+from werkzeug.datastructures import MultiDict
+
+from flask_tombstone.core.errors import (
+    AlreadyGone,
+    Blocked,
+    InvalidTarget,
+    NotFound,
+    PlanChanged,
+    Protected,
+)
+from flask_tombstone.core.keys import key_values
+from flask_tombstone.core.sql import dialect_name
+
+from . import describe
+from .access import where_all
+from .csrf import check_csrf
+from .i18n import _
+from .state import db_session, safe_next, views
+
+FilterParser = Callable[[MultiDict[str, str]], ColumnElement[bool]]
+"""``parse(args) -> criterion``: the app's listing filter, read from the query string or the
+form; raises :class:`InvalidFilter` naming each field that does not validate."""
+
+
+class InvalidFilter(ValueError):
+    """A listing filter that does not validate: ``problems`` say which field and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+FILTER_SKIP = ("ids", "all", "csrf_token", "token", "reason", "next")
+
+
+def bulk(slug: str) -> ResponseReturnValue:
+    """GET: what deleting the selection would do. POST: delete exactly that."""
+    from .pages import state_actor
+
+    state = views()
+    actor = state_actor()
+    model = state.models.get(slug)
+    if model is None:
+        abort(404)
+    values = request.values
+    try:
+        statement, hidden = _selection(model, actor, values)
+    except InvalidFilter as invalid:
+        return _page(model, None, 0, hidden=[], problems=invalid.problems, status=422)
+    session = db_session()
+    count = int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+    cap = int(current_app.config["TOMBSTONE_VIEWS_BULK_CAP"])
+    if count == 0:
+        problem = _(
+            "None of these %(what)s is here any more.", what=describe.noun(model.__name__, 2)
+        )
+        return _page(model, None, 0, hidden=hidden, problems=[problem], status=404)
+    if count > cap:
+        problem = _(
+            "%(n)s %(what)s match; one deletion takes at most %(cap)s. Narrow the filter.",
+            n=describe.number(count),
+            what=describe.noun(model.__name__, count),
+            cap=describe.number(cap),
+        )
+        return _page(model, None, count, hidden=hidden, problems=[problem], status=422)
+    if request.method == "GET":
+        return _page(model, statement, count, hidden=hidden, actor=actor)
+    check_csrf()
+    reason = request.form.get("reason", "").strip()
+    if len(reason) > 500 or "\x00" in reason:
+        problem = _("A reason is at most %(n)s characters.", n=500)
+        return _page(
+            model, statement, count, hidden=hidden, actor=actor, problems=[problem], status=422
+        )
+    try:
+        op = state.tombstone.delete(
+            statement, actor=actor, reason=reason or None, expect=request.form.get("token") or None
+        )
+    except PlanChanged:
+        session.rollback()
+        problem = _("What this would delete changed since you looked. Review it and confirm again.")
+        return _page(
+            model, statement, count, hidden=hidden, actor=actor, problems=[problem], status=409
+        )
+    except Blocked as blocked:
+        session.rollback()
+        from .pages import blocked_reasons
+
+        return _page(
+            model,
+            statement,
+            count,
+            hidden=hidden,
+            actor=actor,
+            problems=blocked_reasons(blocked),
+            status=409,
+        )
+    except (AlreadyGone, NotFound):
+        session.rollback()
+        flash(_("Someone deleted these before you did."), "warning")
+        return redirect(_back(), 303)
+    except Protected:
+        session.rollback()
+        abort(403)
+    session.commit()
+    message = _("Deleted %(what)s.", what=describe.counted(op.counts, first=op.root_model))
+    flash(message, f"tombstone-undo:{op.id}")
+    return redirect(_back(), 303)
+
+
+def _selection(
+    model: type, actor: Any, values: MultiDict[str, str]
+) -> tuple[Select[Any], list[tuple[str, str]]]:
+    """The rows asked for, among those the actor may see, and the fields the POST repeats."""
+    state = views()
+    node = state.tombstone.graph.governing(model)
+    pk = getattr(model, node.pk_key)
+    seen = where_all(state.access.visible(actor, model))
+    if values.get("all") == "1":
+        parse = state.filters.get(model)
+        if parse is None:
+            raise InvalidFilter([_("These cannot be deleted by filter.")])
+        args: MultiDict[str, str] = MultiDict(
+            [(k, v) for k, v in values.items(multi=True) if k not in FILTER_SKIP]
+        )
+        criterion = parse(args)
+        hidden = [("all", "1"), *args.items(multi=True)]
+        return select(model).where(criterion, *seen), hidden
+    asked = values.getlist("ids")
+    if not asked:
+        raise InvalidFilter(
+            [_("Select at least one %(what)s.", what=describe.noun(model.__name__))]
+        )
+    try:
+        keys = key_values(node.pk, asked, dialect=dialect_name(db_session()))
+    except InvalidTarget:
+        raise InvalidFilter(
+            [
+                _(
+                    "The selection holds an id that is no %(what)s.",
+                    what=describe.noun(model.__name__),
+                )
+            ]
+        ) from None
+    hidden = [("ids", str(key)) for key in keys]
+    return select(model).where(pk.in_(keys), *seen), hidden
+
+
+def _page(
+    model: type,
+    statement: Select[Any] | None,
+    count: int,
+    *,
+    hidden: list[tuple[str, str]],
+    actor: Any = None,
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    state = views()
+    preview = None if statement is None else state.tombstone.preview(statement, actor=actor)
+    name = model.__name__
+    context = {
+        "model": name,
+        "count": count,
+        "preview": preview,
+        "hidden": hidden,
+        "others": {}
+        if preview is None
+        else {k: v for k, v in preview.counts.items() if k != name and v},
+        "blockers": [] if preview is None else [describe.blocker(b) for b in preview.blockers],
+        "hidden_blockers": 0 if preview is None else preview.blocker_count - len(preview.blockers),
+        "problems": problems or [],
+        "next_url": _back(),
+        "describe": describe,
+        "soft": state.tombstone.graph.governing(model).soft,
+    }
+    return render_template("tombstone/bulk.html", **context), status
+
+
+def _back() -> str:
+    return safe_next(request.values.get("next")) or current_app.config["TOMBSTONE_VIEWS_HOME"]
