@@ -16,7 +16,8 @@ from sqlalchemy import ForeignKey, String, and_, false, select, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flask_tombstone import Operation, SoftDeleteMixin, Tombstone
-from flask_tombstone.views import Access, DeletionViews, InvalidFilter
+from flask_tombstone.access import Access
+from flask_tombstone.views import DeletionViews, InvalidFilter
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')

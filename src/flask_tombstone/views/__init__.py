@@ -21,9 +21,9 @@ from flask import Blueprint, Flask, url_for
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
+from flask_tombstone.access import Access
 from flask_tombstone.core.errors import ConfigurationError
 
-from .access import Access
 from .bulk import FilterParser, InvalidFilter
 from .csrf import csrf_token
 from .i18n import _

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, Select, func, select
 from werkzeug.datastructures import MultiDict
 
+from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import (
     AlreadyGone,
     Blocked,
@@ -29,7 +30,6 @@ from flask_tombstone.core.keys import key_values
 from flask_tombstone.core.sql import dialect_name
 
 from . import describe
-from .access import where_all
 from .csrf import check_csrf
 from .i18n import _
 from .state import db_session, safe_next, views

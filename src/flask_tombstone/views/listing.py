@@ -12,10 +12,10 @@ from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, Text, cast, func, or_, select
 
+from flask_tombstone.access import Criterion, where_all
 from flask_tombstone.core.records import Operation, OperationKind, OperationStatus
 
 from . import describe
-from .access import Criterion, where_all
 from .i18n import _
 from .state import db_session, views
 

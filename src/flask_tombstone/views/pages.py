@@ -18,6 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import exists, select
 
+from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import (
     AlreadyGone,
     Blocked,
@@ -35,7 +36,6 @@ from flask_tombstone.core.records import Operation
 from flask_tombstone.core.sql import dialect_name
 
 from . import describe
-from .access import where_all
 from .bulk import bulk
 from .csrf import check_csrf
 from .i18n import _

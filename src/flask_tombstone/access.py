@@ -1,4 +1,4 @@
-"""Who may see, delete, restore and purge what: the hooks every view consults.
+"""Who may see, delete, restore and purge what: the hooks every view, the API and the CLI consult.
 
 Each hook returns a SQL criterion (or ``None`` for "no restriction"), so the views ask the
 database once for a whole page or a whole deletion, never row by row. The rule of answers:
