@@ -284,3 +284,27 @@ def test_rows_the_actor_may_not_delete_block_the_bulk_delete_by_name(board: Flas
     refused = mia.post("/tasks/bulk-delete?all=1&q=mia", {"token": "x"})
     assert refused.status_code == 409
     assert snapshot(board) == before
+
+
+def test_an_unreachable_database_is_503_with_retry_after() -> None:
+    class DownBase(DeclarativeBase):
+        pass
+
+    down_db = SQLAlchemy(model_class=DownBase)
+
+    class Thing(SoftDeleteMixin, down_db.Model):  # type: ignore[name-defined,misc]
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    app = Flask(__name__)
+    app.config |= {
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/nothing",
+        "SECRET_KEY": "t",
+    }
+    down_db.init_app(app)
+    DeletionViews(app, Tombstone(app, db=down_db), models=[Thing])
+    client = app.test_client()
+    for url in ("/trash", "/operations", "/thing/1/delete"):
+        answer = client.get(url)
+        assert answer.status_code == 503, url
+        assert answer.headers["Retry-After"] == "5"
+        assert "Traceback" not in answer.get_data(as_text=True)

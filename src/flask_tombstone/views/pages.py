@@ -4,6 +4,7 @@ actor may not see is 404, what they see but may not do is 403, a conflict with t
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from flask import (
@@ -17,6 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import exists, select
+from sqlalchemy.exc import DBAPIError
 
 from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import (
@@ -56,6 +58,7 @@ def route(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/operations", "log", log_page)
     blueprint.add_url_rule("/<slug>/bulk-delete", "bulk", bulk, methods=["GET", "POST"])
     blueprint.register_error_handler(DatabaseFailure, _unavailable)
+    blueprint.register_error_handler(DBAPIError, _unavailable)  # e.g. the database is down
 
 
 # -- delete ----------------------------------------------------------------------------------
@@ -261,8 +264,9 @@ def _trash_url() -> str:
     return safe_next(request.values.get("next")) or url_for("tombstone.trash")
 
 
-def _unavailable(error: DatabaseFailure) -> ResponseReturnValue:
-    db_session().rollback()
+def _unavailable(error: Exception) -> ResponseReturnValue:
+    with suppress(DBAPIError):  # the connection is gone: nothing to roll back
+        db_session().rollback()
     page = render_template(
         "tombstone/error.html",
         title=_("Temporarily unavailable"),
