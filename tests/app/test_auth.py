@@ -298,8 +298,8 @@ def test_a_password_change_ends_every_other_login(app: Flask, world: World) -> N
         "/settings/password", {"pw-current": PASSWORD, "pw-password": new, "pw-confirm": new}
     )
     assert changed.status_code == 303
-    assert "every other session of your account logged out" in text_of(here.get("/settings"))
     assert there.get("/projects").status_code == 302
+    assert "every other session of your account logged out" in text_of(here.get("/settings"))
     for copied in (copied_there, copied_here):  # the cookies from before the change
         for name, value in copied.items():
             assert replay(app, name, value) == 302, name
