@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from flask_tombstone.core import FileAnchor
+from flask_tombstone.core.audit import chain_length
+
 from . import demo
-from .extensions import db
+from .extensions import db, tombstone
 
 
 @click.command("run-demo")
@@ -24,6 +29,7 @@ def run_demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"Database: {url}")
     upgrade(directory=str(app.extensions["migrate"].directory))
     if demo.is_empty():
+        _fresh_anchor()
         accounts = demo.load()
         db.session.commit()
         click.echo("Loaded demo data. Log in as:")
@@ -40,3 +46,15 @@ def run_demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
     # Flask's app.run() refuses to start inside a `flask` command; its server is this one.
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+def _fresh_anchor() -> None:
+    """An empty database starts a new audit chain. A file anchor an earlier database left (the
+    demo database deleted and made again) is moved aside: it would report the old chain's
+    records as removed from the new one."""
+    anchor = tombstone.current_audit_settings().anchor
+    if not isinstance(anchor, FileAnchor) or chain_length(db.session()) or anchor.read() is None:
+        return
+    aside = anchor.path.with_name(f"{anchor.path.name}.{int(time.time())}")
+    anchor.path.rename(aside)
+    click.echo(f"New database: the audit anchor of an earlier one was moved to {aside}")

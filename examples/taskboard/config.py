@@ -58,6 +58,11 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    # Every operation is sealed into Flask-Tombstone's audit chain right after its commit
+    # (docs/audit.md), with the projects it belongs to (operation_project). Its HMAC key and
+    # anchor come from TOMBSTONE_AUDIT_KEY / TOMBSTONE_AUDIT_ANCHOR; without them, a key
+    # generated into the instance folder and a file anchor beside it (one machine only).
+    "TOMBSTONE_AUTO_SEAL": True,
 }
 
 ENVIRONMENT = {
@@ -65,6 +70,8 @@ ENVIRONMENT = {
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "SECRET_KEY": "SECRET_KEY",
+    "TOMBSTONE_AUDIT_KEY": "TOMBSTONE_AUDIT_KEY",
+    "TOMBSTONE_AUDIT_ANCHOR": "TOMBSTONE_AUDIT_ANCHOR",
 }
 
 
@@ -100,6 +107,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         for key in DEFAULTS:
             if key.startswith("TASKBOARD_") and key in os.environ:
                 app.config[key] = _parse(os.environ[key])
+        _audit_defaults(app)
     else:
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -119,6 +127,16 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     )
 
 
+def _audit_defaults(app: Flask) -> None:
+    """The audit chain's key and anchor outside the database: in the instance folder unless
+    configured (tests configure theirs, or none)."""
+    instance = Path(app.instance_path)
+    if not app.config.get("TOMBSTONE_AUDIT_KEY"):
+        app.config["TOMBSTONE_AUDIT_KEY"] = instance_secret(instance, "audit_key")
+    if not app.config.get("TOMBSTONE_AUDIT_ANCHOR"):
+        app.config["TOMBSTONE_AUDIT_ANCHOR"] = (instance / "audit-head").absolute().as_uri()
+
+
 def _parse(value: str) -> Any:
     """An environment value as JSON when it is JSON (``20``, ``false``), else the text."""
     try:
@@ -127,15 +145,16 @@ def _parse(value: str) -> Any:
         return value
 
 
-def instance_secret(instance: Path) -> str:
-    """A secret key kept in the instance folder, created once (atomically, so that several
-    workers starting together agree on it). Deployments on several machines set SECRET_KEY."""
+def instance_secret(instance: Path, name: str = "secret_key") -> str:
+    """A secret kept in the instance folder, created once (atomically, so that several
+    workers starting together agree on it). Deployments on several machines set SECRET_KEY
+    and TOMBSTONE_AUDIT_KEY."""
     instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
+    path = instance / name
     if not path.exists():
         # Written aside, then linked into place: link() fails if another worker won the race,
         # and nobody ever reads a half-written key.
-        fd, temporary = tempfile.mkstemp(dir=instance, prefix=".secret_key.")
+        fd, temporary = tempfile.mkstemp(dir=instance, prefix=f".{name}.")
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
         try:

@@ -1,4 +1,4 @@
-"""``flask tombstone ...``: delete, restore, purge, trash, ops, seal, verify."""
+"""``flask tombstone ...``: delete, restore, purge, trash, ops, seal, verify, rekey."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .core import Operation, Preview, TombstoneError, describe_conflict
+from .core import Head, Operation, Preview, TombstoneError, describe_conflict
+from .core.audit import chain_head
 from .core.errors import Conflict
 
 if TYPE_CHECKING:
@@ -185,27 +186,112 @@ def ops_command(limit: int, kind: str | None) -> None:
         )
 
 
+def _head(ctx: click.Context, param: click.Parameter, value: str | None) -> Head | None:
+    if value is None:
+        return None
+    try:
+        return Head.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _anchor_line(held: Head | None) -> str:
+    anchor = _tombstone().current_audit_settings().anchor
+    if anchor is None:
+        return "no anchor (TOMBSTONE_AUDIT_ANCHOR): note the head elsewhere for --expect-head"
+    return f"anchored in {anchor.url}: {held}"
+
+
 @tombstone_cli.command("seal")
 @with_appcontext
 def seal_command() -> None:
-    """Seal finished operations into the audit hash chain."""
+    """Seal finished operations into the audit chain and anchor its head (cron-safe)."""
     tombstone = _tombstone()
-    n = tombstone.seal()
-    tombstone.db.session.commit()
+    session = tombstone.db.session
+    try:
+        n = tombstone.seal()
+        session.commit()
+        held = tombstone.anchor_head()
+    except TombstoneError as error:
+        _fail(error)
+        return
     click.echo(f"sealed {n} operation(s)")
+    head = chain_head(session)
+    session.rollback()
+    if head is not None:
+        click.echo(f"chain head: {head}")
+        click.echo(_anchor_line(held))
 
 
 @tombstone_cli.command("verify")
+@click.option(
+    "--expect-head",
+    metavar="SEQ:HASH",
+    callback=_head,
+    help="A head noted earlier: the chain must pass through it (and may go on from it).",
+)
+@click.option("--strict", is_flag=True, help="Also exit 1 without a key or an anchor.")
 @with_appcontext
-def verify_command() -> None:
-    """Check the audit hash chain; exits 1 naming the first broken record."""
-    result = _tombstone().verify()
+def verify_command(expect_head: Head | None, strict: bool) -> None:
+    """Check the audit chain; exits 1 naming the first broken record."""
+    tombstone = _tombstone()
+    try:
+        result = tombstone.verify(expect_head=expect_head)
+    except TombstoneError as error:
+        _fail(error)
+        return
+    finally:
+        tombstone.db.session.rollback()
     if not result.ok:
+        where = f" (operation {result.operation_id})" if result.operation_id is not None else ""
         raise click.ClickException(
-            f"chain broken at seal {result.seal_seq} (operation {result.operation_id}): "
-            f"{result.problem}"
+            f"chain broken at seal {result.seal_seq}{where}: {result.problem}\n  {result.detail}"
         )
     click.echo(f"chain intact: {result.checked} sealed operation(s)")
+    if result.head is not None:
+        click.echo(f"chain head: {result.head}")
+    if result.keyed:
+        click.echo("keyed: HMAC-SHA256 under TOMBSTONE_AUDIT_KEY")
+    for where, head in result.anchored:
+        click.echo(f"passes through {head.seq} held by {where}")
+    if result.unsealed:
+        click.echo(f"{result.unsealed} finished operation(s) not sealed yet")
+    for warning in result.warnings:
+        click.echo(f"WARNING: {warning}", err=True)
+    if strict and result.warnings:
+        raise click.ClickException("the chain is not fully protected (--strict)")
+
+
+@tombstone_cli.command("rekey")
+@click.option(
+    "--expect-head",
+    metavar="SEQ:HASH",
+    callback=_head,
+    help="A head noted earlier that the chain must pass through before it is re-sealed.",
+)
+@click.confirmation_option(prompt="Re-seal the whole audit chain under the current key?")
+@with_appcontext
+def rekey_command(expect_head: Head | None) -> None:
+    """Re-seal the whole chain under TOMBSTONE_AUDIT_KEY, once it verifies as it stands.
+
+    For a chain sealed before a key was set, or after a key was compromised. It trusts the
+    chain as it is now: check it against an anchor or a head noted earlier (--expect-head).
+    """
+    tombstone = _tombstone()
+    session = tombstone.db.session
+    try:
+        n = tombstone.rekey(expect_head=expect_head)
+        session.commit()
+        held = tombstone.anchor_head(replace=True)
+    except TombstoneError as error:
+        _fail(error)
+        return
+    head = chain_head(session)
+    session.rollback()
+    click.echo(f"re-sealed {n} operation(s) under the current key")
+    if head is not None:
+        click.echo(f"chain head: {head}")
+        click.echo(_anchor_line(held))
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, has_app_context, has_request_context, request
 
+from .core import AuditSettings, ConfigurationError
 from .core import Tombstone as CoreTombstone
+from .core.anchor import anchor_from_url
+from .core.audit_hash import KeyRing
 from .core.operations import Request, actor_id
 
 CONFIG_DEFAULTS: dict[str, Any] = {
@@ -15,6 +18,13 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_SAMPLE_SIZE": 5,  # sample rows per model in a preview
     "TOMBSTONE_RETENTION": "30d",  # what `flask tombstone purge` removes by default
     "TOMBSTONE_REQUEST_ID_HEADER": "X-Request-ID",  # recorded on every operation
+    # The audit chain (docs/audit.md): its HMAC key (32+ bytes, never in the database), keys
+    # retired by a rotation (still verified), where its head is anchored, and sealing after
+    # each commit that finished an operation. The constructor's options are the defaults.
+    "TOMBSTONE_AUDIT_KEY": None,
+    "TOMBSTONE_AUDIT_OLD_KEYS": (),
+    "TOMBSTONE_AUDIT_ANCHOR": None,
+    "TOMBSTONE_AUTO_SEAL": False,
 }
 
 
@@ -27,6 +37,7 @@ class AppState:
     sample_size: int
     retention: str
     request_id_header: str
+    audit: AuditSettings
 
 
 class Tombstone(CoreTombstone):
@@ -58,12 +69,14 @@ class Tombstone(CoreTombstone):
         """Read the ``TOMBSTONE_*`` configuration and validate the model graph.
 
         :raises RuntimeError: the extension is already registered on this app.
-        :raises ConfigurationError: the models declare a rule the engine cannot honour.
+        :raises ConfigurationError: the models declare a rule the engine cannot honour, or an
+            audit setting is invalid (a key shorter than 32 bytes, an unknown anchor URL).
         """
         if "tombstone" in app.extensions:
             raise RuntimeError("Flask-Tombstone is already registered on this app")
         for key, value in CONFIG_DEFAULTS.items():
             app.config.setdefault(key, value)
+        audit = self._audit_config(app.config)
         self.attach(self.db.session)
         self.configure_when_ready()
         app.extensions["tombstone"] = AppState(
@@ -72,11 +85,37 @@ class Tombstone(CoreTombstone):
             sample_size=int(app.config["TOMBSTONE_SAMPLE_SIZE"]),
             retention=str(app.config["TOMBSTONE_RETENTION"]),
             request_id_header=str(app.config["TOMBSTONE_REQUEST_ID_HEADER"]),
+            audit=audit,
         )
         from .cli import tombstone_cli
 
         if "tombstone" not in app.cli.commands:
             app.cli.add_command(tombstone_cli)
+
+    def _audit_config(self, config: Any) -> AuditSettings:
+        """The app's ``TOMBSTONE_AUDIT_*`` settings; where one is not set, the constructor's.
+
+        :raises ConfigurationError: a key shorter than 32 bytes, old keys without a current
+            one, an anchor URL of another scheme.
+        """
+        own = self.audit_settings
+        key, old = config["TOMBSTONE_AUDIT_KEY"], config["TOMBSTONE_AUDIT_OLD_KEYS"]
+        if old and not key:
+            raise ConfigurationError("TOMBSTONE_AUDIT_OLD_KEYS needs a TOMBSTONE_AUDIT_KEY")
+        url = config["TOMBSTONE_AUDIT_ANCHOR"]
+        return AuditSettings(
+            keys=KeyRing.build(key, [old] if isinstance(old, str | bytes) else old)
+            if key
+            else own.keys,
+            anchor=anchor_from_url(url) if url else own.anchor,
+            auto_seal=own.auto_seal or bool(config["TOMBSTONE_AUTO_SEAL"]),
+        )
+
+    def current_audit_settings(self) -> AuditSettings:
+        """The current app's audit settings (the constructor's outside an app context)."""
+        if has_app_context() and "tombstone" in current_app.extensions:
+            return self.state().audit
+        return self.audit_settings
 
     def actor_loader_for(self, fn: Any) -> Any:
         """Decorator: register the function returning the current actor."""

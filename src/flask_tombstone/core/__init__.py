@@ -4,7 +4,9 @@ Nothing in this package imports Flask; it runs on a plain ``Session`` as well as
 Flask-SQLAlchemy's.
 """
 
-from .audit import Verification
+from .anchor import Anchor, AnchorError, FileAnchor, Head, RedisAnchor
+from .audit import AuditError, AuditSettings, Verification
+from .audit_rows import SealedRows, SealedSource
 from .errors import (
     AlreadyGone,
     Blocked,
@@ -48,12 +50,18 @@ __all__ = [
     "RESTRICT",
     "SET_NULL",
     "AlreadyGone",
+    "Anchor",
+    "AnchorError",
+    "AuditError",
+    "AuditSettings",
     "Blocked",
     "Blocker",
     "ConfigurationError",
     "Conflict",
     "DatabaseFailure",
     "Edge",
+    "FileAnchor",
+    "Head",
     "InvalidTarget",
     "JournalEntry",
     "ModelGraph",
@@ -69,9 +77,12 @@ __all__ = [
     "ProtectedMixin",
     "PurgeReport",
     "PurgedOperation",
+    "RedisAnchor",
     "RestoreConflict",
     "RowRef",
     "Rule",
+    "SealedRows",
+    "SealedSource",
     "Settled",
     "SoftDeleteMixin",
     "Tombstone",

@@ -21,6 +21,7 @@ from .sql import INTERNAL
 
 OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
 JSON_COLUMNS = tuple(column.name for column in OPERATIONS.c if isinstance(column.type, JSON))
+FINISHED = "tombstone_finished"  # Session.info: this transaction finished an operation
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def finish_operation(
     closing = _closing(counts, effects, done=True)
     statement = update(OPERATIONS).where(OPERATIONS.c.id == opened.id).values(closing)
     session.connection().execute(statement)
+    session.info[FINISHED] = True
     return as_loaded(session, {"id": opened.id} | opened.values | closing)
 
 
@@ -146,7 +148,9 @@ def record_operation(
     values = _row(
         request, kind=kind, root_model=root_model, target=target, ref_op=None, created_at=None
     ) | _closing(counts, effects, done=True)
-    return as_loaded(session, {"id": _insert(session, values)} | values)
+    op_id = _insert(session, values)
+    session.info[FINISHED] = True
+    return as_loaded(session, {"id": op_id} | values)
 
 
 def as_loaded(session: Session, values: dict[str, Any]) -> Operation:
@@ -179,6 +183,8 @@ def close_operation(
     """Close operation ``op_id``, opened in an earlier transaction or since changed (chunked
     work), and read it back."""
     values = _closing(counts, effects, done=done)
+    if done:
+        session.info[FINISHED] = True
     if session.get_bind().dialect.update_returning:
         # One round trip: the row comes back with the UPDATE (PostgreSQL, SQLite).
         statement = update(Operation).where(Operation.id == op_id).values(values)

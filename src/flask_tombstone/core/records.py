@@ -72,6 +72,8 @@ class Operation(RecordBase):
     seal_seq: Mapped[int | None] = mapped_column(Integer, default=None, unique=True)
     prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # How the hash was made: NULL (before 0.2), "sha256" (no key), "hmac-<key id>".
+    seal_key: Mapped[str | None] = mapped_column(String(32), default=None)
 
     @property
     def target_rows(self) -> int | None:

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import MetaData, Select, func, select
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
-from . import audit
 from .arguments import (
     check_age,
     check_context,
@@ -53,6 +52,7 @@ from .preview import Preview, build_preview
 from .purge import Purger, PurgeReport
 from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
 from .restore import parent_conflicts, parent_operations, restorable_nodes, unique_conflicts
+from .sealing import Auditing
 from .snapshots import read_snapshots
 from .sql import INTERNAL, dialect_name
 from .sync import forget_removed, refresh_restored
@@ -63,7 +63,7 @@ DEFAULT_CHUNK = 10_000
 SessionTarget = sessionmaker[Any] | scoped_session[Any] | type[Session] | Session
 
 
-class Tombstone:
+class Tombstone(Auditing):
     """Safe, reversible, audited deletion over one declarative model registry.
 
     :param base: the declarative base (or its ``registry``) whose models it governs. The
@@ -76,6 +76,10 @@ class Tombstone:
         delete, checked set-based over every model an operation reaches.
     :param actor_loader: called when no ``actor=`` is given, e.g. to read the current user.
     :param snapshot: journal a snapshot of every hard-deleted row by default.
+    :param sealed_with: data sealed with each operation (columns of the application's tables
+        holding operation ids, or :class:`SealedSource` objects); and ``audit_key``,
+        ``audit_old_keys``, ``audit_anchor``, ``auto_seal``: see :class:`Auditing` and
+        ``docs/audit.md``.
 
     .. versionadded:: 0.1
     """
@@ -89,6 +93,11 @@ class Tombstone:
         actor_loader: Callable[[], Any] | None = None,
         snapshot: bool = False,
         sample_size: int = 5,
+        sealed_with: Iterable[Any] = (),
+        audit_key: str | bytes | None = None,
+        audit_old_keys: Iterable[str | bytes] = (),
+        audit_anchor: Any = None,
+        auto_seal: bool = False,
     ) -> None:
         self.permission = permission
         self.actor_loader = actor_loader
@@ -99,6 +108,13 @@ class Tombstone:
         self._graph_mappers = -1  # how many mappers the registry had when the graph was built
         self._default_session: scoped_session[Any] | None = None
         self.listeners = Listeners(self)
+        self._init_audit(
+            sealed_with=sealed_with,
+            audit_key=audit_key,
+            audit_old_keys=audit_old_keys,
+            audit_anchor=audit_anchor,
+            auto_seal=auto_seal,
+        )
         if base is not None:
             self.bind_models(base)
         if session is not None:
@@ -122,6 +138,7 @@ class Tombstone:
         if isinstance(target, scoped_session):
             self._default_session = target
         self.listeners.attach(target)
+        self.autoseal.attach(target)
 
     def configure(self) -> ModelGraph:
         """Build and validate the model graph now (it is otherwise built on first use).
@@ -618,14 +635,6 @@ class Tombstone:
         """``(table name, row as a dict)`` for every row hard-delete or purge operation
         ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled."""
         return read_snapshots(self.session_for(None, session), op_id)
-
-    def seal(self, session: Session | None = None) -> int:
-        """Seal finished operations into the hash chain; returns how many."""
-        return audit.seal(self.session_for(None, session))
-
-    def verify(self, session: Session | None = None) -> audit.Verification:
-        """Check the hash chain; the result names the first broken record."""
-        return audit.verify(self.session_for(None, session))
 
 
 def _merged_counts(ops: list[Operation]) -> dict[str, int]:
