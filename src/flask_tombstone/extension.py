@@ -11,7 +11,7 @@ from .core import AuditSettings, ConfigurationError
 from .core import Tombstone as CoreTombstone
 from .core.anchor import anchor_from_url
 from .core.audit_hash import KeyRing
-from .core.operations import Request, actor_id
+from .core.operations import Request
 
 CONFIG_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_SNAPSHOT": False,  # journal a snapshot of every hard-deleted row
@@ -153,8 +153,9 @@ class Tombstone(CoreTombstone):
         return super().preview(target, **kwargs)
 
 
-def _login_user() -> str | None:
-    """Flask-Login's current user, when Flask-Login is in use and someone is logged in."""
+def _login_user() -> Any:
+    """Flask-Login's current user, when Flask-Login is in use and someone is logged in: the
+    user object itself (the permission hook receives it; the log records its ``get_id()``)."""
     if not has_request_context():
         return None
     try:
@@ -164,4 +165,5 @@ def _login_user() -> str | None:
     user = current_user
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return actor_id(user)
+    real = getattr(user, "_get_current_object", None)
+    return real() if callable(real) else user

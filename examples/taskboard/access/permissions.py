@@ -16,20 +16,11 @@ from functools import lru_cache
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, exists, false, or_
 
 from taskboard.models import Comment, Item, Project, Role, Tag, User, project_member
 
 ROLES = "taskboard_roles"  # flask.g: {account id: role}, for this request
-
-
-def _owned_projects(user_id: int) -> Select[int]:
-    return select(Project.id).where(Project.owner_id == user_id)
-
-
-def _member_projects(user_id: int) -> Select[int]:
-    member_of = select(project_member.c.project_id).where(project_member.c.user_id == user_id)
-    return select(Project.id).where(or_(Project.owner_id == user_id, Project.id.in_(member_of)))
 
 
 def may_manage_project(user: User, project: Project) -> bool:
@@ -64,27 +55,48 @@ def may_delete_user(user: User, target: User) -> bool:
 @lru_cache(maxsize=1024)
 def _deletable(user_id: int, model: type) -> ColumnElement[bool] | None:
     """Built once per (account, model): SQL expressions are immutable and reusable, and the
-    engine asks for them on every delete, once per model it reaches."""
-    owned = _owned_projects(user_id)
+    engine asks for them on every delete, once per model it reaches.
+
+    Each criterion is an ``EXISTS`` correlated on the row's own keys, never an uncorrelated
+    ``IN (SELECT ...)``: the engine checks it as ``NOT (criterion)`` over the rows an
+    operation reaches, and a database answers ``NOT IN (subquery)`` by computing the whole
+    subquery (every item of every project the user owns) where ``NOT EXISTS`` looks up the
+    rows checked, by key."""
     if model is Project:
         return Project.owner_id == user_id
     if model is Item:
-        return or_(Item.owner_id == user_id, Item.project_id.in_(owned))
+        return or_(Item.owner_id == user_id, _owns_project(user_id, Item.project_id))
     if model is Comment:
-        in_owned = select(Item.id).where(Item.project_id.in_(owned))
-        return or_(Comment.author_id == user_id, Comment.item_id.in_(in_owned))
+        on_owned = exists().where(
+            Item.id == Comment.item_id, _owns_project(user_id, Item.project_id)
+        )
+        return or_(Comment.author_id == user_id, on_owned)
     if model is Tag:
-        return Tag.project_id.in_(_member_projects(user_id))
+        return _member_of(user_id, Tag.project_id)
     if model is User:
         return User.id == user_id
     return false()
 
 
+def _owns_project(user_id: int, project_id: Any) -> ColumnElement[bool]:
+    return exists().where(Project.id == project_id, Project.owner_id == user_id)
+
+
+def _member_of(user_id: int, project_id: Any) -> ColumnElement[bool]:
+    membership = exists().where(
+        project_member.c.project_id == project_id, project_member.c.user_id == user_id
+    )
+    return or_(_owns_project(user_id, project_id), membership)
+
+
 def deletable_rows(actor: Any, model: type) -> ColumnElement[bool] | None:
     """The engine's permission hook: the rows of ``model`` that ``actor`` may delete.
 
-    ``actor`` is a :class:`User` (previews) or its recorded form ``"user:<id>"`` (deletes).
-    Anything else is the application itself (the CLI, the demo loader): unrestricted.
+    ``actor`` is the :class:`User` the service passed (or Flask-Login's current user, for a
+    ``session.delete`` at flush): its role is read from the object, no query. Its recorded
+    form ``"user:<id>"`` is accepted too, with the role noted for this request (admin) or
+    else a member's rules. Anything else is the application itself (the CLI, the demo
+    loader): unrestricted.
     """
     principal = _principal(actor)
     if principal is None:
@@ -103,13 +115,14 @@ def _principal(actor: Any) -> tuple[int, str] | None:
             user_id = int(actor.removeprefix("user:"))
         except ValueError:
             return (0, Role.MEMBER.value)
-        return (user_id, _role_of(user_id) or Role.MEMBER.value)
+        known = _known_roles() if has_request_context() else {}
+        return (user_id, known.get(user_id, Role.MEMBER.value))
     return None
 
 
 def remember_role(user: User) -> None:
-    """Note the role of the request's authenticated ``user`` (just loaded): the engine calls
-    the hook once per model an operation reaches, and it then needs no query for them."""
+    """Note the role of the request's authenticated ``user`` (just loaded), for a hook
+    called with the recorded form of the actor."""
     if has_request_context():
         _known_roles()[user.id] = user.role
 
@@ -117,21 +130,3 @@ def remember_role(user: User) -> None:
 def _known_roles() -> dict[int, str]:
     roles: dict[int, str] = g.setdefault(ROLES, {})
     return roles
-
-
-def _role_of(user_id: int) -> str | None:
-    """The role of account ``user_id``: as noted for this request, else read (once)."""
-    known = _known_roles() if has_request_context() else {}
-    if user_id in known:
-        return known[user_id]
-    from taskboard.extensions import db
-
-    # A column select, not an entity load: the actor may be deleting their own account,
-    # and is then already stamped when the engine checks this.
-    role = db.session.execute(
-        select(User.role).where(User.id == user_id),
-        execution_options={"include_deleted": True},
-    ).scalar_one_or_none()
-    if role is not None and has_request_context():
-        known[user_id] = role
-    return role

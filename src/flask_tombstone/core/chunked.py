@@ -81,7 +81,9 @@ class ChunkedSoftDelete:
             self.plan,
             sets,
             permission=self.tombstone.permission,
-            actor=self.request.actor,
+            actor=self.tombstone._hook_actor(
+                self.request.actor if self.request.principal is None else self.request.principal
+            ),
         )
         if total:
             raise Blocked(blockers=blockers, total=total)

@@ -32,6 +32,8 @@ class Request:
     reason: str | None = None
     request_id: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    # The actor as the caller gave it (a user object, say): what the permission hook receives.
+    principal: Any = field(default=None, compare=False, repr=False)
 
 
 def actor_id(actor: Any) -> str | None:

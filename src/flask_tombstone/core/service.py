@@ -190,7 +190,18 @@ class Tombstone(Auditing):
         check_text("request_id", request_id)
         if actor is None and self.actor_loader is not None:
             actor = self.actor_loader()
-        return Request(actor_id(actor), reason, request_id, check_context(context))
+        return Request(actor_id(actor), reason, request_id, check_context(context), principal=actor)
+
+    permission_actor = "given"
+    """What the ``permission`` hook receives: ``"given"``, the actor as the call was given it
+    (or as ``actor_loader`` returned it) — a user object stays an object, so the hook reads
+    its role without a query; ``"recorded"``, its recorded string (``"user:3"``, as the log
+    holds it), for hooks written against that (what deletes passed before 0.2).
+
+    .. versionadded:: 0.2"""
+
+    def _hook_actor(self, actor: Any) -> Any:
+        return actor_id(actor) if self.permission_actor == "recorded" else actor
 
     def _actor(self, actor: Any) -> Any:
         return actor if actor is not None or self.actor_loader is None else self.actor_loader()
@@ -238,7 +249,7 @@ class Tombstone(Auditing):
                 "sample_size", self.sample_size if sample_size is None else sample_size
             ),
             permission=self.permission,
-            actor=self._actor(actor),
+            actor=self._hook_actor(self._actor(actor)),
         )
 
     # -- delete ------------------------------------------------------------------------------
@@ -430,7 +441,9 @@ class Tombstone(Auditing):
             plan,
             sets,
             permission=self.permission,
-            actor=self._actor(None) if request.actor is None else request.actor,
+            actor=self._hook_actor(
+                request.actor if request.principal is None else request.principal
+            ),
         )
         if total:
             raise Blocked(blockers=blockers, total=total)
