@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: install run test lint format bench bench-http browser clean
 
@@ -15,10 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium drives the browser tests (no browser download: only registries are reachable).
-browser:
+# Debian's Chromium drives the browser tests (no browser download: only registries are reachable);
+# axe-core from npm (pinned by package-lock.json) checks the views' pages for accessibility.
+browser: $(AXE)
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 run: $(STAMP)
 	$(BIN)/flask --app taskboard run-demo
@@ -43,4 +51,4 @@ bench-http: $(STAMP)
 	$(BIN)/python -m bench.http $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules
