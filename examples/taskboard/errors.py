@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask, flash, render_template, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
+from redis import RedisError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
@@ -39,11 +41,14 @@ MESSAGES = {
     405: "That action is not available here.",
     409: "That conflicts with the current state of things.",
     413: "That request is too large.",
+    415: "This page takes a form, not that kind of content.",
     422: "Some of what was sent is not valid.",
     429: "Too many requests: wait a moment and try again.",
     500: "Something went wrong on our side. Nothing was changed.",
     503: "The service is busy. Nothing was changed; try again shortly.",
 }
+#: ``Retry-After`` of a 503: a store out of reach (the database, Redis) is usually back soon.
+RETRY_AFTER = 5
 
 
 def render_error(status: int, title: str, reasons: list[str]) -> tuple[Any, int, dict[str, str]]:
@@ -54,6 +59,12 @@ def render_error(status: int, title: str, reasons: list[str]) -> tuple[Any, int,
         body = render_template("_toast.html", title=title, reasons=reasons, level="error")
         return body, status, {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
     return render_template("error.html", status=status, title=title, reasons=reasons), status, {}
+
+
+def unavailable(title: str) -> tuple[Any, int, dict[str, str]]:
+    """``503``, nothing done, with ``Retry-After``: as a page, a toast or a problem."""
+    body, status, headers = render_error(503, title, [MESSAGES[503]])
+    return body, status, headers | {"Retry-After": str(RETRY_AFTER)}
 
 
 def init_app(app: Flask) -> None:
@@ -121,7 +132,16 @@ def init_app(app: Flask) -> None:
     def database_unavailable(error: OperationalError) -> tuple[Any, int, dict[str, str]]:
         db.session.rollback()
         log.error("database unavailable", exc_info=error)
-        return render_error(503, "Database unavailable", [MESSAGES[503]])
+        return unavailable("Database unavailable")
+
+    @app.errorhandler(RedisError)
+    @app.errorhandler(StorageError)
+    def redis_unavailable(error: Exception) -> tuple[Any, int, dict[str, str]]:
+        # Rate-limit counters (Flask-Limiter, before the view: nothing was done) or
+        # Idempotency-Key claims (before the work) out of reach: every page and the API alike.
+        db.session.rollback()
+        log.error("rate limit or idempotency store unavailable", exc_info=error)
+        return unavailable("Service unavailable")
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> tuple[Any, int, dict[str, str]]:

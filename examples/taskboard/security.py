@@ -1,12 +1,16 @@
-"""Security headers, the id converter, and ``next=`` validation (no open redirects)."""
+"""Security headers, the id converter, ``next=`` validation (no open redirects), and HTML
+pages that take forms only (:func:`taskboard.bodies.forms_only`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
 from werkzeug.routing import IntegerConverter, Map
+
+from . import bodies
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -32,26 +36,34 @@ HEADERS = {
 }
 
 MAX_ID = 2**31 - 1
+#: How an id is written, in a URL or a form: decimal ASCII digits, no sign, no leading zero, at
+#: most ten digits (``int()`` and werkzeug's ``\d`` also take ``01``, ``+1``, `` 1``, ``1_0``
+#: and other scripts' digits, full-width ones say: one row, many spellings).
+ID_PATTERN = r"[1-9][0-9]{0,9}"
+_ID = re.compile(ID_PATTERN)
 
 
 class IdConverter(IntegerConverter):
-    """``<id:name>``: a positive id that fits every database's INTEGER.
+    """``<id:name>``: a positive id that fits every database's INTEGER, written canonically.
 
-    Anything else (``abc``, ``-1``, ``0``, 2**40) is no route at all: 404, never a database
-    error from an out-of-range parameter.
+    Anything else (``abc``, ``-1``, ``0``, ``01``, ``+1``, a full-width digit, 2**40) is no
+    route at all: 404, never another spelling of a real row, never a database error from an
+    out-of-range parameter. werkzeug's ``int`` converter matches ``\\d+``, which takes every
+    script's digits, and leading zeros; its ``fixed_digits`` only pads.
     """
+
+    regex = ID_PATTERN
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def parse_id(value: object) -> int | None:
-    """An id from a form or query value, or ``None`` if it is not one."""
-    text = str(value).strip()
-    if not text.isdigit() or len(text) > 10:
+    """An id from a form or query value, written as :data:`ID_PATTERN` says, or ``None``."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         return None
-    number = int(text)
-    return number if 1 <= number <= MAX_ID else None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def safe_next(target: str | None) -> str | None:
@@ -86,6 +98,7 @@ def add_headers(response: Response, *, hsts: bool) -> Response:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    app.before_request(bodies.forms_only)
 
     @app.after_request
     def security_headers(response: Response) -> Response:

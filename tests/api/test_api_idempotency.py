@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask, g
 from redis_support import REDIS_URL, redis_prefix
 from taskboard_support import World
@@ -15,7 +16,13 @@ from test_api_contract import assert_problem
 from werkzeug.wrappers import Response
 
 from taskboard.api.idempotency import fingerprint, idempotent
-from taskboard.api.idempotency_stores import DatabaseStore, RedisStore, store
+from taskboard.api.idempotency_stores import (
+    EXTENSION,
+    DatabaseStore,
+    Lifetimes,
+    RedisStore,
+    store,
+)
 from taskboard.extensions import db
 from taskboard.models import Operation, User
 
@@ -79,10 +86,18 @@ def test_refusals_are_replayed_too(api: Any, world: World) -> None:
     assert_problem(mia.open("POST", URL, json=body, headers=headers), 409)
 
 
-def test_a_key_still_running_is_409(app: Flask, api: Any, world: World) -> None:
+def test_a_key_still_running_is_409_saying_when_to_retry(
+    app: Flask, api: Any, world: World
+) -> None:
+    """The claim holds the key until its request ends, or (the request died) for the running
+    timeout: ``Retry-After`` says how long it may still hold it."""
     body = {"ids": [world.max_item]}
     claim(app, world.mia, "k-4", body)
-    assert_problem(api("mia").open("POST", URL, json=body, headers={"Idempotency-Key": "k-4"}), 409)
+    response = api("mia").open("POST", URL, json=body, headers={"Idempotency-Key": "k-4"})
+    problem = assert_problem(response, 409)
+    seconds = int(response.headers["Retry-After"])
+    assert 280 <= seconds <= 300  # TASKBOARD_IDEMPOTENCY_RUNNING_TIMEOUT: 5 minutes
+    assert (problem["code"], problem["retry_after"]) == ("running", seconds)
     assert deletes(app) == 0
 
 
@@ -126,6 +141,26 @@ def test_server_errors_and_crashes_are_not_kept(app: Flask, world: World) -> Non
     assert kept(app, world.mia, "k-crash") is None
     failing(app, world.mia, "k-ok", lambda: Response("{}", status=201))
     assert kept(app, world.mia, "k-ok").status == 201
+
+
+def test_the_answer_goes_back_though_the_store_went_away_during_the_work(
+    app: Flask, world: World
+) -> None:
+    """The work is done: its answer is the client's, even if the store cannot keep it now (a
+    503 would say nothing was done). Redis really goes away: the store is swapped for one on
+    a closed port while the work runs."""
+
+    def work() -> Response:
+        lifetimes = Lifetimes.of(app)
+        gone = RedisStore(redis.Redis.from_url("redis://127.0.0.1:1/0"), "gone", lifetimes)
+        app.extensions[EXTENSION] = gone
+        return Response("{}", status=201)
+
+    with app.test_request_context(URL, method="POST", headers={"Idempotency-Key": "k-gone"}):
+        g.api_user = db.session.get(User, world.mia)
+        assert idempotent({"ids": [1]}, work).status_code == 201
+        with pytest.raises(redis.RedisError):
+            store().replay(world.mia, "k-gone")
 
 
 def test_answers_and_abandoned_claims_expire(app: Flask, api: Any, world: World) -> None:

@@ -61,7 +61,10 @@ def test_safe_next(target: str | None, safe: bool) -> None:
     "value,expected",
     [
         ("1", 1),
-        (" 42 ", 42),
+        (" 42 ", None),  # one spelling per id (issue 10, item 3)
+        ("042", None),
+        ("\uff14\uff12", None),  # full-width digits
+        ("\u00b2", None),  # isdigit() says yes, int() no
         ("2147483647", 2147483647),
         ("2147483648", None),
         ("0", None),

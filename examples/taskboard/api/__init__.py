@@ -18,6 +18,7 @@ from taskboard.extensions import csrf
 from taskboard.security import MAX_ID, IdConverter
 
 from .openapi_headers import HeadersPlugin
+from .openapi_schemas import SchemaExtrasPlugin
 from .schemas import ProblemSchema
 
 API_CONFIG: dict[str, Any] = {
@@ -66,8 +67,9 @@ def init_app(app: Flask) -> ProblemApi:
         spec_kwargs={
             "info": {"description": "Taskboard's resources, and deletion done safely."},
             "servers": [{"url": "/"}],
-            # If-Match, Prefer, Idempotency-Key and 429 on every operation that has them.
-            "extra_plugins": [HeadersPlugin()],
+            # If-Match, Prefer, Idempotency-Key and 429 on every operation that has them;
+            # the keywords marshmallow cannot state (a bulk delete's oneOf).
+            "extra_plugins": [HeadersPlugin(), SchemaExtrasPlugin()],
         },
     )
     api.register_converter(IdConverter, _id_schema)

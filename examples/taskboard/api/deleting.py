@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,14 @@ from .schemas import OperationSchema
 OPERATION_SCHEMA = OperationSchema()  # stateless: one instance serves every request
 
 
+#: What ``If-Match`` may hold (RFC 9110): ``*``, or entity tags separated by commas. This API's
+#: are strong, a digest in 32 hex digits between quotes (:func:`etag_of`); a well-formed tag
+#: that is not the row's current one is ``412``, a value that is not a list of tags ``400``.
+ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+IF_MATCH_PATTERN = rf"^(\*|{ENTITY_TAG}([ \t]*,[ \t]*{ENTITY_TAG})*)$"
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
 def etag_of(representation: dict[str, Any]) -> str:
     """A strong ETag: a digest of the row's representation."""
     text = json.dumps(representation, sort_keys=True, default=str)
@@ -44,6 +53,13 @@ def check_if_match(current: str | Callable[[], str]) -> None:
                 428, "Precondition Required", "Send If-Match with the ETag from your last GET."
             )
         return
+    if not _IF_MATCH.match(request.headers["If-Match"]):
+        abort_problem(
+            400,
+            "Bad Request",
+            'If-Match holds "*" or entity tags such as this API\'s ETags ("0123...").',
+            errors={"headers": {"If-Match": ["Not a list of entity tags."]}},
+        )
     if request.if_match.star_tag:
         return
     if not request.if_match.contains(current() if callable(current) else current):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis
 from flask import Flask, current_app
@@ -28,11 +28,18 @@ from taskboard.models.base import utcnow
 
 @dataclass(frozen=True)
 class Stored:
-    """What a key holds: the request's fingerprint, and its answer once there is one."""
+    """What a key holds: the request's fingerprint, and its answer once there is one; read
+    while the request runs, how long its claim still holds the key (not stored: known from
+    the claim's age or expiry)."""
 
     fingerprint: str
     status: int | None = None  # None while the request runs
     body: str | None = None
+    holds_for: float | None = None  # seconds, while the request runs
+
+    def kept(self) -> dict[str, Any]:
+        """What a store keeps of it."""
+        return {"fingerprint": self.fingerprint, "status": self.status, "body": self.body}
 
 
 class Store(Protocol):
@@ -90,7 +97,13 @@ class DatabaseStore:
 
     def replay(self, user_id: int, key: str) -> Stored | None:
         row = db.session.scalars(self._row(user_id, key)).one_or_none()
-        return None if row is None else Stored(row.fingerprint, row.status, row.body)
+        if row is None:
+            return None
+        holds_for = None
+        if row.status is None:
+            ends = row.created_at + self.lifetimes.running
+            holds_for = (ends - utcnow()).total_seconds()
+        return Stored(row.fingerprint, row.status, row.body, holds_for)
 
     def settle(self, user_id: int, key: str, answer: Stored) -> None:
         db.session.rollback()  # whatever the work left unfinished is not ours to commit
@@ -125,18 +138,26 @@ class RedisStore:
     lifetimes: Lifetimes
 
     def claim(self, user_id: int, key: str, fingerprint: str) -> bool:
-        value = json.dumps({"fingerprint": fingerprint})
+        value = json.dumps(Stored(fingerprint).kept())
         running = self.lifetimes.running
         return bool(self.client.set(self._name(user_id, key), value, nx=True, px=running))
 
     def replay(self, user_id: int, key: str) -> Stored | None:
-        value = self.client.get(self._name(user_id, key))
-        return None if value is None else Stored(**json.loads(value))
+        pipeline = self.client.pipeline()
+        pipeline.get(self._name(user_id, key))
+        pipeline.pttl(self._name(user_id, key))
+        value, expires_in = pipeline.execute()
+        if value is None:
+            return None
+        stored = Stored(**json.loads(value))
+        if stored.status is None and expires_in >= 0:
+            stored = Stored(stored.fingerprint, holds_for=expires_in / 1000)
+        return stored
 
     def settle(self, user_id: int, key: str, answer: Stored) -> None:
         # XX: a claim that expired while running stays gone (a retry runs the request again,
         # as after a crash) rather than coming back over someone else's newer claim.
-        value = json.dumps(asdict(answer))
+        value = json.dumps(answer.kept())
         self.client.set(self._name(user_id, key), value, xx=True, px=self.lifetimes.answer)
 
     def release(self, user_id: int, key: str) -> None:

@@ -6,9 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 from taskboard.items import services
+from taskboard.items.forms import ItemForm
 from taskboard.models import Item, Project, Status, User
 
-from .writes import invalid, parent
+from .writes import checked, invalid, parent
 
 FIELDS = {"assignee": "assignee_id", "tags": "tag_ids"}  # {service's field: API field}
 
@@ -42,6 +43,9 @@ def _input(data: dict[str, Any], base: services.ItemInput) -> services.ItemInput
         changes["tag_ids"] = tuple(changes["tag_ids"])
     if changes.get("description") is None:
         changes.pop("description", None)
+    for field in ("name", "description"):  # the item form's rules: trimmed, not blank...
+        if field in changes:
+            changes[field] = checked(ItemForm, field, changes[field]) or ""
     changes.setdefault("status", base.status or Status.OPEN.value)
     return replace(base, **changes)
 

@@ -3,36 +3,30 @@ read it in the log, 403 when they may not act on it), and a page of them, repres
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select
 
-from taskboard.access.operations import readable
-from taskboard.extensions import db
-from taskboard.models import Operation, User
+from taskboard.deletion.errors import Refused
+from taskboard.models import Operation
 from taskboard.operations.services import actor_names, undoable
+from taskboard.trash.services import reachable
 
 from .auth import caller
 from .deleting import represent_operation
 from .paging import paged
-from .problems import abort_problem
+from .refusals import abort_refused
 
 
-def load(op_id: int, allowed: Callable[[User], ColumnElement[bool]]) -> Operation:
-    """Operation ``op_id`` if the caller reads it in the log and ``allowed`` lets them act.
-
-    ``allowed`` is one of :mod:`taskboard.access.operations`' criteria (``restorable``,
-    ``purgeable``): the same rules as the HTML trash.
-    """
-    user = caller()
-    op = db.session.scalar(select(Operation).where(Operation.id == op_id, readable(user)))
-    if op is None:
-        abort_problem(404, "Not Found", f"No operation {op_id} here.")
-    permitted = select(Operation.id).where(Operation.id == op_id, allowed(user))
-    if db.session.scalar(permitted) is None:
-        abort_problem(403, "Forbidden", "You may see this operation but not do that to it.")
-    return op
+def load(op_id: int, *, purge: bool = False) -> Operation:
+    """Operation ``op_id`` if the caller may restore it (``purge``: purge it): ``404`` when
+    they cannot read it in the log, ``403`` when they may not act on it. The HTML trash's
+    rule (:func:`taskboard.trash.services.reachable`)."""
+    try:
+        return reachable(op_id, caller(), purge=purge)
+    except Refused as refused:
+        abort_refused(refused)
 
 
 def represent_all(operations: Sequence[Operation]) -> list[dict[str, Any]]:

@@ -2,7 +2,8 @@
 of the OpenAPI document in one place (an apispec plugin), so that no view has to repeat them and
 a new view gets them by its method alone:
 
-- every operation may answer ``429`` with ``Retry-After`` (the rate limits, :mod:`.ratelimit`);
+- every operation may answer ``429`` with ``Retry-After`` (the rate limits, :mod:`.ratelimit`),
+  and ``503`` with ``Retry-After`` (the database, or Redis, out of reach: nothing was done);
 - ``DELETE`` takes ``If-Match`` (``412``/``428``) and ``Prefer``, and may answer ``409``;
 - ``PATCH`` takes ``If-Match`` (``412``/``428``);
 - a ``POST`` to ``…/bulk-delete`` takes ``Idempotency-Key`` and may answer ``409``. Another
@@ -18,19 +19,24 @@ from apispec import APISpec, BasePlugin
 
 from flask_tombstone.problems import PROBLEM_JSON
 
+from .deleting import IF_MATCH_PATTERN
 from .schemas import ProblemSchema
 
 IF_MATCH = "IfMatch"
 PREFER = "Prefer"
 IDEMPOTENCY_KEY = "IdempotencyKey"
 RATE_LIMITED = "RATE_LIMITED"
+UNAVAILABLE = "UNAVAILABLE"
 
 PARAMETERS: dict[str, dict[str, Any]] = {
     IF_MATCH: {
         "name": "If-Match",
-        "description": "The ETag of your last GET: 412 when the row changed since. Required "
-        "(428 without it) where the deployment sets TASKBOARD_API_REQUIRE_IF_MATCH.",
-        "schema": {"type": "string"},
+        "description": "The ETag of your last GET (or several, or *): 412 when the row "
+        "changed since. Required (428 without it) where the deployment sets "
+        "TASKBOARD_API_REQUIRE_IF_MATCH. This API's ETags are strong: 32 hex digits between "
+        'quotes ("5d41402abc4b2a76b9719d911017c592"); a value that is not a list of entity '
+        "tags (RFC 9110) is 400.",
+        "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
     },
     PREFER: {
         "name": "Prefer",
@@ -78,6 +84,16 @@ class HeadersPlugin(BasePlugin):
             },
             lazy=True,
         )
+        spec.components.response(
+            UNAVAILABLE,
+            {
+                "description": "The database or Redis is out of reach: nothing was done; "
+                "retry after Retry-After seconds",
+                "headers": {"Retry-After": "RetryAfter"},
+                "content": {PROBLEM_JSON: {"schema": ProblemSchema}},
+            },
+            lazy=True,
+        )
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
@@ -86,7 +102,7 @@ class HeadersPlugin(BasePlugin):
             if not isinstance(operation, dict):
                 continue
             headers, responses = DECLARED.get(method, ((), {}))
-            _declare(operation, headers, responses | {429: RATE_LIMITED})
+            _declare(operation, headers, responses | {429: RATE_LIMITED, 503: UNAVAILABLE})
             if method == "post" and (
                 str(path).endswith("/bulk-delete") or IDEMPOTENCY_KEY in _parameters(operation)
             ):

@@ -3,23 +3,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from marshmallow import (
-    RAISE,
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    validate,
-    validates_schema,
-)
+from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from taskboard.deletion.services import REASON_LENGTH
 from taskboard.operations.forms import KINDS, MODELS
 
-from .schemas import ID, OperationSchema, PageArgs, UtcDateTime, page_of, text
+from .schemas import Id, OperationSchema, PageArgs, UtcDateTime, name, page_of
 
 STATUSES = ("running", "done")
 MODEL_NAMES = validate.OneOf([value for value, _ in MODELS if value])
@@ -36,7 +28,8 @@ class TrashArgs(PageArgs):
 
 class LogArgs(PageArgs):
     """The log's filters: those of the HTML page (kind, model, actor, project), plus status,
-    ``mine`` and a time window (``since`` inclusive, ``until`` exclusive; naive means UTC)."""
+    ``mine`` and a time window (``since`` inclusive, ``until`` exclusive; naive means UTC; a
+    window that ends before it starts holds nothing)."""
 
     class Meta:
         unknown = RAISE
@@ -44,9 +37,9 @@ class LogArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf([value for value, _ in KINDS if value]))
     model = fields.String(validate=MODEL_NAMES)
     status = fields.String(validate=validate.OneOf(STATUSES))
-    actor = text(validate.Length(min=1, max=40), metadata={"description": "A username"})
+    actor = name(40, metadata={"description": "A username"})
     mine = fields.Boolean(metadata={"description": "Only what the caller did"})
-    project_id = fields.Integer(validate=ID)
+    project_id = Id()
     since = fields.DateTime()
     until = fields.DateTime()
 
@@ -54,24 +47,21 @@ class LogArgs(PageArgs):
     def _in_utc(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         for key in ("since", "until"):
             if key in data:
-                data[key] = naive_utc(data[key], key)
+                data[key] = naive_utc(data[key])
         return data
 
-    @validates_schema
-    def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
-        since, until = data.get("since"), data.get("until")
-        if since is not None and until is not None and naive_utc(since) > naive_utc(until):
-            raise ValidationError("since must not be after until.", "until")
 
-
-def naive_utc(value: datetime, field: str = "since") -> datetime:
-    """``value`` in UTC without its offset, as the database stores times."""
+def naive_utc(value: datetime) -> datetime:
+    """``value`` in UTC without its offset, as the database stores times; one that UTC cannot
+    write (``0001-01-01T00:00+01:00``) is the first or last time there is, past which nothing
+    was logged either way."""
     if value.tzinfo is None:
         return value
     try:
         return value.astimezone(UTC).replace(tzinfo=None)
     except OverflowError:
-        raise ValidationError("Out of range.", field) from None
+        offset = value.utcoffset()
+        return datetime.min if offset is not None and offset > timedelta(0) else datetime.max
 
 
 class RestoreBody(Schema):
@@ -85,10 +75,10 @@ class RestoreBody(Schema):
 
 
 class PurgeBody(Schema):
-    reason = text(
-        validate.Length(min=1, max=REASON_LENGTH),
-        validate.Regexp(r"\S", error="Say why: purges are permanent."),
+    reason = name(
+        REASON_LENGTH,
         required=True,
+        error="Say why: purges are permanent.",
         metadata={"description": "Why, kept in the log"},
     )
 

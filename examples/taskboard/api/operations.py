@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Select, false
 
 from taskboard.access import rows
-from taskboard.access.operations import purgeable, restorable
 from taskboard.deletion.errors import Refused
 from taskboard.extensions import db
 from taskboard.models import Operation, Project, User
@@ -80,7 +79,7 @@ def restore(body: dict[str, Any], op_id: int) -> dict[str, Any]:
     """Bring back exactly what deletion ``op_id`` removed. A conflict (a parent deleted
     separately, a unique value taken since) is 409 with ``conflicts``; ``with_parents``
     restores the parent deletions along, when the caller may restore them."""
-    logbook.load(op_id, restorable)
+    logbook.load(op_id)
     command = services.RestoreCommand(op_id, caller(), bool(body.get("with_parents")))
     try:
         done = services.restore(command)
@@ -98,7 +97,7 @@ def restore(body: dict[str, Any], op_id: int) -> dict[str, Any]:
 @blp.response(200, LoggedOperationSchema)
 def purge(body: dict[str, Any], op_id: int) -> dict[str, Any]:
     """Remove deletion ``op_id``'s rows for good (admins only; a reason is required)."""
-    logbook.load(op_id, purgeable)
+    logbook.load(op_id, purge=True)
     try:
         report = services.purge(services.PurgeCommand(op_id, caller(), body["reason"]))
     except Refused as refused:

@@ -7,19 +7,27 @@ forms' own rules, applied to the same values (``writes.validated``), so they liv
 
 from __future__ import annotations
 
-from typing import Any
+from marshmallow import Schema, fields, validate
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from taskboard.comments.forms import CommentForm
+from taskboard.projects.forms import ProjectForm
+from taskboard.tags.forms import TagForm
 
-from .schemas import ID, STATUSES, PageArgs, text
+from .schemas import SPACE, STATUSES, Id, Integer, PageArgs, like, name, text
+
+#: The tag form's pattern (``^\w[\w .+#-]*$``, after trimming and lowering), on the value as
+#: sent: around it, whatever trimming removes; and without İ (U+0130), the one word character
+#: whose lower case is two characters (an ``i`` and a combining dot, not a word character).
+TAG_NAME = rf"^(?![^\u0130]*\u0130)[{SPACE}]*\w(?:[\w .+#-]*[\w.+#-])?[{SPACE}]*$"
+TAG_CHARACTERS = "Letters, digits, spaces and . + # - only."
 
 
 # -- bodies ------------------------------------------------------------------------------------
 class ProjectInputSchema(Schema):
     """``PATCH`` a project: any subset of these."""
 
-    name = text(required=True)
-    description = text()
+    name = like(ProjectForm.name, required=True)
+    description = like(ProjectForm.description)
 
 
 class ProjectCreateSchema(ProjectInputSchema):
@@ -29,75 +37,101 @@ class ProjectCreateSchema(ProjectInputSchema):
 class CommentInputSchema(Schema):
     """``PATCH`` a comment: its body (a comment stays on its item)."""
 
-    body = text(required=True)
+    body = like(CommentForm.body, required=True)
 
 
 class CommentCreateSchema(CommentInputSchema):
-    item_id = fields.Integer(required=True, validate=ID)
+    item_id = Id(required=True)
 
 
 class TagInputSchema(Schema):
     """``PATCH`` a tag: rename it (a tag stays in its project)."""
 
-    name = text(required=True, metadata={"description": "Unique among the project's tags"})
+    name = like(
+        TagForm.name,
+        required=True,
+        pattern=TAG_NAME,
+        error=TAG_CHARACTERS,
+        metadata={"description": "Unique among the project's tags; stored in lower case"},
+    )
 
 
 class TagCreateSchema(TagInputSchema):
-    project_id = fields.Integer(required=True, validate=ID)
+    project_id = Id(required=True)
 
 
 # -- filters: an allow-list of fields, equality only (``q``: a substring) -------------------------
+# Their text is trimmed. A text that narrows nothing (blank) is refused, but for the items
+# list's ``q`` and ``tag``, where it means no filter (as on the HTML page): a bulk delete refuses
+# it there too (:class:`ItemBulkFilterSchema`), since it never means everything.
 class ProjectFilterSchema(Schema):
-    q = text(validate.Length(min=1, max=200), metadata={"description": "In the name"})
+    q = name(200, metadata={"description": "In the name"})
     role = fields.String(validate=validate.OneOf(["owner", "member"]))
 
 
 class CommentFilterSchema(Schema):
-    item_id = fields.Integer(validate=ID)
-    author_id = fields.Integer(validate=ID)
-    q = text(validate.Length(min=1, max=200), metadata={"description": "In the body"})
+    item_id = Id()
+    author_id = Id()
+    q = name(200, metadata={"description": "In the body"})
 
 
 class TagFilterSchema(Schema):
-    project_id = fields.Integer(validate=ID)
-    name = text(validate.Length(min=1, max=40))
+    project_id = Id()
+    name = name(40)
 
 
 class ItemFilterSchema(Schema):
-    """An empty ``q`` or ``tag`` narrows nothing: the list takes it as no filter, a bulk delete
-    refuses it (:class:`BulkDeleteSchema`)."""
+    """An empty (or blank) ``q`` or ``tag`` narrows nothing: the list takes it as no filter."""
 
-    project_id = fields.Integer(validate=ID)
+    project_id = Id()
     status = fields.String(validate=STATUSES)
-    q = text(validate.Length(max=200), metadata={"description": "In the name"})
+    q = text(validate.Length(max=200), trim=True, metadata={"description": "In the name"})
     assignee = fields.String(validate=validate.OneOf(["me", "none"]))
-    tag = text(validate.Length(max=40), metadata={"description": "A tag's name"})
+    tag = text(validate.Length(max=40), trim=True, metadata={"description": "A tag's name"})
+
+
+class ItemBulkFilterSchema(ItemFilterSchema):
+    """The items' filter in a bulk delete: every field given must narrow."""
+
+    q = name(200, metadata={"description": "In the name"})
+    tag = name(40, metadata={"description": "A tag's name"})
+
+
+#: Ids, or a filter (of one field at least) with the count expected: never both, never
+#: neither. JSON Schema says it; marshmallow cannot, so ``bulk.selected`` checks it.
+ONE_SELECTION = {
+    "oneOf": [
+        {"required": ["ids"], "not": {"required": ["filter"]}},
+        {
+            "required": ["filter", "expected_count"],
+            "properties": {"filter": {"minProperties": 1}},
+            "not": {"required": ["ids"]},
+        },
+    ]
+}
 
 
 class BulkDeleteSchema(Schema):
-    """The body of ``POST .../bulk-delete``; :func:`bulk_delete_of` adds the ``filter``."""
+    """The body of ``POST .../bulk-delete``: ``ids``, or a ``filter`` (at least one field) with
+    ``expected_count``; :func:`bulk_delete_of` adds the resource's filter. The document says
+    which combinations are valid (:data:`ONE_SELECTION`)."""
 
-    ids = fields.List(fields.Integer(validate=ID), validate=validate.Length(min=1, max=10_000))
-    expected_count = fields.Integer(validate=validate.Range(min=0))
+    OPENAPI = ONE_SELECTION
+
+    ids = fields.List(Id(), validate=validate.Length(min=1, max=10_000))
+    expected_count = Integer(validate=validate.Range(min=0))
     confirm_token = fields.String(validate=validate.Length(max=200))
-
-    @validates_schema
-    def _every_filter_field_narrows(self, data: dict[str, Any], **kwargs: Any) -> None:
-        # Items' ``q`` and ``tag`` take an empty text (the list: no filter); the other
-        # filters' text fields refuse it themselves (Length(min=1)).
-        empty = [name for name, value in data.get("filter", {}).items() if value == ""]
-        if empty:
-            message = "Empty: it would narrow nothing (a bulk delete never means everything)."
-            raise ValidationError({"filter": {name: [message] for name in empty}})
 
 
 def list_args_of(filter_schema: type[Schema]) -> type[Schema]:
     """A list's query arguments: a page, and the resource's filter."""
-    name = filter_schema.__name__.removesuffix("FilterSchema") + "ListArgs"
-    return type(name, (PageArgs, filter_schema), {})
+    title = filter_schema.__name__.removesuffix("FilterSchema") + "ListArgs"
+    return type(title, (PageArgs, filter_schema), {})
 
 
 def bulk_delete_of(filter_schema: type[Schema]) -> type[Schema]:
-    """The body of ``POST .../bulk-delete``, with the resource's filter."""
-    name = filter_schema.__name__.removesuffix("FilterSchema") + "BulkDeleteSchema"
-    return type(name, (BulkDeleteSchema,), {"filter": fields.Nested(filter_schema)})
+    """The body of ``POST .../bulk-delete``, with the resource's filter (which must narrow)."""
+    title = filter_schema.__name__.removesuffix("FilterSchema").removesuffix("Bulk")
+    return type(
+        f"{title}BulkDeleteSchema", (BulkDeleteSchema,), {"filter": fields.Nested(filter_schema)}
+    )

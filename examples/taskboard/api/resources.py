@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema
 from sqlalchemy import Select
 from sqlalchemy.sql.base import ExecutableOption
@@ -28,6 +27,7 @@ from .access import load
 from .auth import authenticate, caller
 from .idempotency import idempotent
 from .paging import paged
+from .parser import Blueprint
 from .resource_schemas import bulk_delete_of, list_args_of
 from .schemas import DeleteArgs, OperationSchema, PreviewSchema, page_of
 
@@ -55,6 +55,8 @@ class Resource:
     may_delete: Rule
     # Loader options (``selectinload``, ``joinedload``...), so that what is read next comes in
     # the same statement (or one more for a whole page), never one lazy load per row:
+    # The filter of a bulk delete, where every field must narrow (the list's, if it does).
+    bulk_filter_schema: type[Schema] | None = None
     list_options: Sequence[ExecutableOption] = ()  # a page's rows: what the representation reads
     delete_options: Sequence[ExecutableOption] = ()  # the row to DELETE or preview: may_delete's
 
@@ -198,7 +200,7 @@ def add_bulk_route(blp: Blueprint, resource: Resource) -> None:
     )
     blp.route("/bulk-delete", methods=["POST"], endpoint="bulk_delete")(
         blp.doc(security=SECURITY)(
-            blp.arguments(bulk_delete_of(resource.filter_schema))(
+            blp.arguments(bulk_delete_of(resource.bulk_filter_schema or resource.filter_schema))(
                 blp.response(200, OperationSchema)(bulk_delete)
             )
         )

@@ -65,8 +65,14 @@ def parent(model: type[M], data: Mapping[str, Any], field: str) -> M:
 
 
 def checked(form_class: type[FlaskForm], field: str, value: Any) -> Any:
-    """One field's value as the HTML form takes it (trimmed, lowered...), or ``422``."""
-    return validated(form_class, {field: value})[field].data
+    """One field's value as the HTML form takes it (trimmed, lowered...), or ``422``; the
+    form's other fields are not looked at (an item's name is checked without its assignee's
+    choices)."""
+    form = form_class(formdata=MultiDict({field: value}), meta={"csrf": False})
+    inline = getattr(form, f"validate_{field}", None)
+    if not form[field].validate(form, [inline] if inline else []):
+        invalid({field: form[field].errors})
+    return form[field].data
 
 
 def etag(row: Any, schema: Schema) -> str:

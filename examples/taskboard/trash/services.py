@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, select
 
 from flask_tombstone import Conflict, PurgeReport, TombstoneError
-from taskboard.access.operations import purgeable, restorable
+from taskboard.access.operations import purgeable, readable, restorable
 from taskboard.deletion.errors import Refused
 from taskboard.deletion.services import refusal
 from taskboard.extensions import db, tombstone
@@ -76,16 +76,37 @@ def holdings(operations: Iterable[Operation]) -> dict[int, dict[str, list[str]]]
     return found
 
 
+def reachable(op_id: int, user: User, *, purge: bool = False) -> Operation:
+    """Operation ``op_id``, if ``user`` may restore it (or purge it).
+
+    One rule for the HTML trash, Undo and the API: what is not in the user's log does not
+    exist for them; what is, they see, so a refusal to act on it says so.
+
+    :raises Refused: 404 when it is unknown or not in the user's log; 403 when it is in their
+        log but not theirs to restore (purge: admins only).
+    """
+    op = db.session.scalar(select(Operation).where(Operation.id == op_id, readable(user)))
+    if op is None:
+        raise Refused("Not found", ["There is no such deletion in your trash."], 404, "not_found")
+    allowed = purgeable(user) if purge else restorable(user)
+    if db.session.scalar(select(Operation.id).where(Operation.id == op_id, allowed)) is None:
+        what = "purge" if purge else "restore"
+        raise Refused(
+            "Not allowed",
+            [f"You may see this operation in the log, but not {what} it."],
+            403,
+            "forbidden",
+        )
+    return op
+
+
 def find(op_id: int, user: User, *, purge: bool = False) -> Operation:
     """The deletion ``op_id`` if ``user`` may restore (or purge) it and it is in the trash.
 
-    :raises Refused: 404 when unknown or out of the user's scope; 409, in plain words, when
-        it is not a deletion or was already restored or purged.
+    :raises Refused: 404 or 403 as :func:`reachable` says; 409, in plain words, when it is not
+        a deletion or was already restored or purged.
     """
-    allowed = purgeable(user) if purge else restorable(user)
-    op = db.session.scalar(select(Operation).where(Operation.id == op_id, allowed))
-    if op is None:
-        raise Refused("Not found", ["There is no such deletion in your trash."], 404, "not_found")
+    op = reachable(op_id, user, purge=purge)
     if op.kind != "delete":
         raise Refused(
             "Nothing to restore",
@@ -169,9 +190,9 @@ def _may_restore(user: User, op_ids: list[int]) -> bool:
 
 def purge(command: PurgeCommand) -> PurgeReport:
     """Remove deletion ``op_id``'s rows for good (admins; a reason is required)."""
+    op = find(command.op_id, command.actor, purge=True)  # 404 / 403 first: no leak
     if not command.reason.strip():
         raise Refused("A reason is required", ["Say why: purges are permanent."], 422, "invalid")
-    op = find(command.op_id, command.actor, purge=True)
     project_ids = scope_of(op.id)
     try:
         report = tombstone.purge(
