@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint format bench bench-http browser clean
+.PHONY: install run test lint format docs bench bench-http browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,13 +35,18 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src examples tests bench
-	$(BIN)/ruff format --check src examples tests bench
+	$(BIN)/ruff check src examples tests bench docs/conf.py docs/_ext
+	$(BIN)/ruff format --check src examples tests bench docs/conf.py docs/_ext
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format src examples tests bench
-	$(BIN)/ruff check --fix src examples tests bench
+	$(BIN)/ruff format src examples tests bench docs/conf.py docs/_ext
+	$(BIN)/ruff check --fix src examples tests bench docs/conf.py docs/_ext
+
+# The documentation site into docs/_build/html: warnings are errors (-W), every reference must
+# resolve (-n), and all of them are reported at once (--keep-going). Tools: the `docs` extra.
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -n -b html docs docs/_build/html
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
@@ -51,4 +56,4 @@ bench-http: $(STAMP)
 	$(BIN)/python -m bench.http $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache docs/_build node_modules

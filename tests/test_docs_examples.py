@@ -9,6 +9,10 @@ How a fenced block is classified, by the first word of its info string:
   (``NOT_PYTHON``): not Python, skipped.
 - no info string: skipped as shell or text, but only after checking that it does not parse as
   Python, so a Python example cannot hide behind a bare fence.
+- ``{name}``: a MyST directive of the documentation site (``{toctree}``, ``{include}``,
+  ``{literalinclude}``...), not run. A code directive (``{code-block}``, ``{code}``,
+  ``{sourcecode}``) fails the classification test: a Python example is a plain ``python`` fence,
+  so that it runs.
 - anything else fails the classification test, so that a new kind of block is decided on.
 
 The Python blocks of one file run in order in one namespace (a module of their own, as a
@@ -16,31 +20,51 @@ reader's file would be): the README's "Five-minute tour" is several blocks shari
 What a reader has around a block (a Flask app with ``SQLALCHEMY_DATABASE_URI``, an app
 context, ``create_all`` and a few rows) is provided by ``SETUP``, keyed by the file and the
 block's first line, and run just before that block. The blocks themselves are never edited.
-The README runs on SQLite, PostgreSQL and MariaDB; the other files on SQLite.
+The README and the migration recipe (docs/coming-from.md) run on SQLite, PostgreSQL and
+MariaDB; the other files on SQLite.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import importlib.util
 import io
+import os
 import re
 import sys
+import textwrap
 import types
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import ForeignKey, String, create_engine, event
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from dbs import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FILES = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
+# Files whose examples run on every database, not only SQLite.
+EVERY_DATABASE = {"README.md", "docs/coming-from.md"}
 
 PYTHON = {"python", "py", "python3"}
 NOT_PYTHON = {
@@ -56,8 +80,12 @@ NOT_PYTHON = {
     "toml",
     "ini",
     "html",
+    "jinja",
+    "html+jinja",
     "yaml",
 }
+DIRECTIVE = re.compile(r"^\{(?P<name>[a-z][\w:-]*)\}$")
+CODE_DIRECTIVES = {"code-block", "code", "sourcecode"}
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(?P<reason>\S.*?)\s*-->$")
 MAX_NOT_RUN = 2  # markers across all files; a new one needs a reason to raise this
 FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
@@ -85,6 +113,12 @@ class Block:
     @property
     def is_python(self) -> bool:
         return self.info in PYTHON
+
+    @property
+    def directive(self) -> str | None:
+        """The MyST directive's name, for a ``{name}`` fence."""
+        match = DIRECTIVE.match(self.info)
+        return match["name"] if match else None
 
 
 def blocks_of(path: Path) -> list[Block]:
@@ -120,7 +154,7 @@ def blocks_of(path: Path) -> list[Block]:
                 line=start + 1,
                 info=info,
                 heading=heading,
-                code="\n".join(body) + "\n",
+                code=textwrap.dedent("\n".join(body)) + "\n",  # a fence in a list is indented
                 not_run=marker["reason"] if marker else None,
             )
         )
@@ -261,8 +295,158 @@ def engine_md_snapshots(ns: dict[str, Any], ctx: Context) -> None:
     ns.update(tombstone=tombstone, session=session, op=op)
 
 
+def quickstart_shell(ns: dict[str, Any], ctx: Context) -> None:
+    """``flask --app examples/tutorial/app.py shell``: the tutorial imported as the module
+    ``app`` (as Flask's loader names it), on a database of this run, its app context pushed."""
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = ctx.url
+    ctx.stack.callback(_restore_environ, "DATABASE_URL", previous)
+    spec = importlib.util.spec_from_file_location("app", ROOT / "examples/tutorial/app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["app"] = module
+    ctx.stack.callback(sys.modules.pop, "app", None)
+    spec.loader.exec_module(module)
+    app_context = module.app.app_context()
+    app_context.push()
+    ctx.stack.callback(app_context.pop)
+
+    def drop() -> None:
+        module.db.session.remove()
+        module.db.drop_all()
+        module.db.engine.dispose()
+
+    ctx.stack.callback(drop)
+    ns["tutorial"] = module
+
+
+def _restore_environ(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def check_quickstart(ns: dict[str, Any], ctx: Context) -> None:
+    assert ns["op"].counts == {"Item": 1}, ns["op"].counts
+    tutorial = ns["tutorial"]
+    tutorial.db.session.expire_all()
+    assert tutorial.db.session.get(ns["Item"], ns["milk"].id) is not None, "not restored"
+
+
+LEGACY_ROWS = (  # (table, id, name, is_deleted, deleted_at), parents first
+    ("project", 1, "Website", False, None),
+    ("project", 2, "Old site", True, datetime(2025, 3, 1, 10, 0, 0)),
+    ("item", 1, "Home", False, None),
+    ("item", 2, "About", False, None),
+    ("item", 3, "Sitemap", True, datetime(2025, 3, 1, 10, 0, 0, 400000)),
+    ("item", 4, "Banner", True, datetime(2025, 3, 1, 10, 0, 0, 600000)),
+    ("item", 5, "Draft", True, datetime(2025, 3, 2, 9, 0, 0)),
+    ("item", 6, "Flagged", True, None),
+    ("item", 7, "Back again", False, datetime(2025, 2, 1, 8, 0, 0)),
+)
+
+
+def legacy_database(ns: dict[str, Any], ctx: Context) -> None:
+    """A copy of an app with a hand-written ``is_deleted`` (and a ``deleted_at`` it set when
+    it had one), after the autogenerated part of the revision that ran before ``adopt_trash``:
+    the engine's two tables exist. Projects 2 with items 3 and 4 were deleted by one call,
+    item 5 alone a day later, item 6 at an unknown time; item 7 was brought back by the old
+    code, which left its ``deleted_at``. Gives ``engine``."""
+    from flask_tombstone.core import JournalEntry, Operation
+
+    engine = create_engine(ctx.url)
+    metadata = MetaData()
+    tables = {
+        "project": Table(
+            "project",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("name", String(80), nullable=False),
+            Column("is_deleted", Boolean, nullable=False, default=False),
+            Column("deleted_at", DateTime, nullable=True),
+        ),
+        "item": Table(
+            "item",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("name", String(80), nullable=False),
+            Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), nullable=False),
+            Column("is_deleted", Boolean, nullable=False, default=False),
+            Column("deleted_at", DateTime, nullable=True),
+        ),
+    }
+    metadata.create_all(engine)
+    for table in (Operation.__table__, JournalEntry.__table__):
+        table.create(engine)  # type: ignore[attr-defined]
+
+    def drop() -> None:
+        engine.dispose()
+        everything = MetaData()
+        everything.reflect(engine)
+        everything.drop_all(engine)
+        engine.dispose()
+
+    ctx.stack.callback(drop)
+    with engine.begin() as connection:
+        for table_name, key, name, flagged, when in LEGACY_ROWS:
+            values: dict[str, Any] = {
+                "id": key,
+                "name": name,
+                "is_deleted": flagged,
+                "deleted_at": when,
+            }
+            if table_name == "item":
+                values["project_id"] = 2 if key in (3, 4) else 1
+            connection.execute(insert(tables[table_name]).values(values))
+    ns["engine"] = engine
+
+
+def check_coming_from(ns: dict[str, Any], ctx: Context) -> None:
+    """One operation per batch, in the trash, and the restored batch live again."""
+    from flask_tombstone.core import Operation
+
+    Project, Item = ns["Project"], ns["Item"]
+    with ns["Session"]() as session:  # the reader's sessionmaker, which the engine watches
+        ops = session.scalars(select(Operation).order_by(Operation.id)).all()
+        assert [op.counts for op in ops[:3]] == [
+            {"Project": 1, "Item": 2},
+            {"Item": 1},
+            {"Item": 1},
+        ], [op.counts for op in ops]
+        assert ops[0].created_at == datetime(2025, 3, 1, 10, 0, 0), ops[0].created_at
+        assert [op.kind for op in ops[3:]] == ["restore"], ops  # Draft's batch
+        assert ops[3].ref_op == ops[1].id
+        live = {
+            (row.__tablename__, row.name)
+            for model in (Project, Item)
+            for row in session.scalars(select(model))
+        }
+        assert live == {
+            ("project", "Website"),
+            ("item", "Home"),
+            ("item", "About"),
+            ("item", "Draft"),
+            ("item", "Back again"),
+        }, live
+        trashed = session.scalars(
+            select(Item).execution_options(only_deleted=True).order_by(Item.id)
+        ).all()
+        assert [(i.name, i.deleted_by_op) for i in trashed] == [
+            ("Sitemap", ops[0].id),
+            ("Banner", ops[0].id),
+            ("Flagged", ops[2].id),
+        ]
+        trash = session.scalars(ns["tombstone"].trash()).all()
+        assert [op.id for op in trash] == [ops[2].id, ops[0].id]
+    printed = ctx.stdout.getvalue().splitlines()
+    assert len(printed) == 3, printed
+
+
 # (file, first line of the block) -> what runs just before that block.
 SETUP: dict[tuple[str, str], Setup] = {
+    ("docs/quickstart.md", "from app import Item, db, tombstone"): quickstart_shell,
+    ("docs/coming-from.md", "from alembic.migration import MigrationContext"): legacy_database,
     ("README.md", "plan = tombstone.preview(project)"): readme_tour_app,
     ("docs/engine.md", "for table_name, row in tombstone.snapshots(op.id, session):"): (
         engine_md_snapshots
@@ -287,6 +471,8 @@ def check_engine_md(ns: dict[str, Any], ctx: Context) -> None:
 AFTER: dict[str, Callable[[dict[str, Any], Context], None]] = {
     "README.md": check_readme,
     "docs/engine.md": check_engine_md,
+    "docs/quickstart.md": check_quickstart,
+    "docs/coming-from.md": check_coming_from,
 }
 
 
@@ -301,6 +487,12 @@ def test_every_fenced_block_is_classified() -> None:
     blocks = all_blocks()
     assert any(block.is_python for block in blocks)
     for block in blocks:
+        if block.directive is not None:
+            assert block.directive not in CODE_DIRECTIVES, (
+                f"{block.where}: a {block.info} directive; write examples as ```python (run)"
+                " or another plain fence"
+            )
+            continue
         assert block.info in PYTHON | NOT_PYTHON | {""}, (
             f"{block.where}: fence info {block.info!r} is neither Python nor a known other kind"
         )
@@ -336,7 +528,7 @@ def runs() -> Iterator[Any]:
         name = str(path.relative_to(ROOT))
         if not any(block.is_python for block in blocks_of(path)):
             continue
-        kinds = KINDS if path.name == "README.md" and path.parent == ROOT else ("sqlite",)
+        kinds = KINDS if name in EVERY_DATABASE else ("sqlite",)
         for kind in kinds:
             yield pytest.param(name, kind, id=f"{name}-{kind}")
 

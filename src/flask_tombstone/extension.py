@@ -18,13 +18,11 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_SAMPLE_SIZE": 5,  # sample rows per model in a preview
     "TOMBSTONE_RETENTION": "30d",  # what `flask tombstone purge` removes by default
     "TOMBSTONE_REQUEST_ID_HEADER": "X-Request-ID",  # recorded on every operation
-    # The audit chain (docs/audit.md): its HMAC key (32+ bytes, never in the database), keys
-    # retired by a rotation (still verified), where its head is anchored, and sealing after
-    # each commit that finished an operation. The constructor's options are the defaults.
-    "TOMBSTONE_AUDIT_KEY": None,
-    "TOMBSTONE_AUDIT_OLD_KEYS": (),
-    "TOMBSTONE_AUDIT_ANCHOR": None,
-    "TOMBSTONE_AUTO_SEAL": False,
+    # The audit chain (docs/audit.md). The constructor's options are the defaults.
+    "TOMBSTONE_AUDIT_KEY": None,  # the chain's HMAC key (32+ bytes), never in the database
+    "TOMBSTONE_AUDIT_OLD_KEYS": (),  # keys retired by a rotation, still verified
+    "TOMBSTONE_AUDIT_ANCHOR": None,  # where its head is anchored: file:///path or redis://host/0
+    "TOMBSTONE_AUTO_SEAL": False,  # seal after each commit that finished an operation
 }
 
 

@@ -42,6 +42,10 @@ class PurgedOperation:
 
 @dataclass
 class PurgeReport:
+    """What :meth:`~flask_tombstone.core.Tombstone.purge` removed (or, in a dry run, would
+    remove): one :class:`PurgedOperation` per trashed operation, and in ``skipped`` the
+    operations it left in the trash, with why."""
+
     dry_run: bool
     operations: list[PurgedOperation] = field(default_factory=list)
     skipped: dict[int, str] = field(default_factory=dict)  # {operation id: why it stays}

@@ -32,6 +32,9 @@ class RecordBase(DeclarativeBase):
 
 
 class OperationKind:
+    """What an :class:`Operation` did (its ``kind``): ``delete`` (to the trash),
+    ``hard_delete``, ``restore`` or ``purge``."""
+
     DELETE = "delete"
     HARD_DELETE = "hard_delete"
     RESTORE = "restore"
@@ -39,6 +42,9 @@ class OperationKind:
 
 
 class OperationStatus:
+    """Where an :class:`Operation` is (its ``status``): ``running`` while its statements run
+    in the caller's transaction, ``done`` once it finished."""
+
     RUNNING = "running"
     DONE = "done"
 
