@@ -1,0 +1,192 @@
+"""``GET /trash``, ``GET /operations`` and ``POST /operations/<op>/restore|purge``: the
+operations the caller may see (``Access.operations``), paginated and filtered, and what they
+may do with them (``Access.restorable`` / ``Access.purgeable``: ``403`` when they see it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from flask import current_app, jsonify
+from sqlalchemy import Select, Text, cast, exists, func, or_, select
+from werkzeug.wrappers import Response
+
+from flask_tombstone.access import Criterion, where_all
+from flask_tombstone.core.operations import actor_id
+from flask_tombstone.core.records import Operation, OperationKind, OperationStatus
+
+from . import represent, schemas
+from .body import MISSING, checked_body, query
+from .idempotency import idempotent
+from .problems import fail, invalid, not_found
+from .state import api, caller, session
+
+
+def trash() -> Response:
+    """Deletions still in the trash, newest first; each says whether the caller may restore
+    and purge it."""
+    actor = caller("trash")
+    state = api()
+    params = query(schemas.trash_parameters(state.soft_models(), state.max_page_size()))
+    statement = state.tombstone.trash().where(*_filters(params, actor))
+    ops, page = _page(statement, params)
+    restorable = _allowed(ops, state.access.restorable(actor))
+    purgeable = _allowed(ops, state.access.purgeable(actor))
+    keep = represent.retention()
+    items = [
+        represent.operation(op, undo=op.id in restorable, keep=keep)
+        | {"restorable": op.id in restorable, "purgeable": op.id in purgeable}
+        for op in ops
+    ]
+    return jsonify(page | {"items": items})
+
+
+def log() -> Response:
+    """Every operation the caller may see, newest first, filtered."""
+    actor = caller("operations")
+    state = api()
+    params = query(schemas.operations_parameters(state.soft_models(), state.max_page_size()))
+    criteria = _filters(params, actor)
+    if "kind" in params:
+        criteria.append(Operation.kind == params["kind"])
+    if "status" in params:
+        criteria.append(Operation.status == params["status"])
+    if params.get("mine"):
+        criteria.append(Operation.actor == actor_id(actor))
+    ops, page = _page(state.tombstone.operations().where(*criteria), params)
+    settled = _settled(ops)
+    restorable = _allowed(ops, state.access.restorable(actor))
+    keep = represent.retention()
+    items = [
+        represent.operation(
+            op,
+            undo=op.id in restorable and op.id not in settled,
+            settled=settled.get(op.id),
+            keep=keep,
+        )
+        for op in ops
+    ]
+    return jsonify(page | {"items": items})
+
+
+def _filters(params: dict[str, Any], actor: Any) -> list[Any]:
+    criteria: list[Any] = where_all(api().access.operations(actor))
+    if "model" in params:
+        criteria.append(Operation.root_model == params["model"])
+    if "actor" in params:
+        criteria.append(Operation.actor == params["actor"])
+    if "q" in params:
+        q = params["q"]
+        criteria.append(
+            or_(
+                Operation.reason.contains(q, autoescape=True),
+                Operation.actor.contains(q, autoescape=True),
+                cast(Operation.context, Text).contains(q, autoescape=True),
+            )
+        )
+    since, until = _moment(params, "since"), _moment(params, "until")
+    if since is not None and until is not None and since > until:
+        invalid([("since", "is after until")], where="query")
+    if since is not None:
+        criteria.append(Operation.created_at >= since)
+    if until is not None:
+        criteria.append(Operation.created_at < until)
+    return criteria
+
+
+def _moment(params: dict[str, Any], name: str) -> datetime | None:
+    text = params.get(name)
+    if text is None:
+        return None
+    try:
+        if "T" in text:
+            return datetime.fromisoformat(text.removesuffix("Z"))
+        return datetime.combine(datetime.fromisoformat(text).date(), time())
+    except ValueError:
+        invalid([(name, "is not a date")], where="query")
+
+
+def _page(statement: Select[Any], params: dict[str, Any]) -> tuple[list[Operation], dict[str, Any]]:
+    size = int(params.get("per_page", current_app.config["TOMBSTONE_API_PAGE_SIZE"]))
+    number = int(params.get("page", 1))
+    counted = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = int(session().scalar(counted) or 0)
+    ops = list(session().scalars(statement.limit(size).offset((number - 1) * size)))
+    return ops, {"page": number, "per_page": size, "total": total}
+
+
+def _allowed(ops: list[Operation], hook: Criterion) -> set[int]:
+    ids = [op.id for op in ops]
+    if hook is None or not ids:
+        return set(ids)
+    return set(session().scalars(select(Operation.id).where(Operation.id.in_(ids), hook)))
+
+
+def _settled(ops: list[Operation]) -> dict[int, str]:
+    ids = [op.id for op in ops if op.kind == OperationKind.DELETE]
+    if not ids:
+        return {}
+    done = select(Operation.ref_op, Operation.kind).where(
+        Operation.ref_op.in_(ids),
+        Operation.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
+        Operation.status == OperationStatus.DONE,
+    )
+    return {int(ref or 0): str(kind) for ref, kind in session().execute(done)}
+
+
+# -- restore, purge --------------------------------------------------------------------------
+def restore(op_id: int) -> Response:
+    actor = caller("restore")
+    query({})
+    return idempotent(actor, lambda: _restore(op_id, actor))
+
+
+def _restore(op_id: int, actor: Any) -> Response:
+    _settleable(op_id, actor, api().access.restorable(actor), "restore")
+    body = checked_body(schemas.RESTORE_BODY, required=False)
+    options = {} if body is MISSING else body
+    restored = api().tombstone.restore(
+        op_id,
+        with_parents=bool(options.get("with_parents", False)),
+        actor=actor,
+        reason=options.get("reason") or None,
+    )
+    session().commit()
+    return jsonify(represent.operation(restored))
+
+
+def purge(op_id: int) -> Response:
+    actor = caller("purge")
+    query({})
+    return idempotent(actor, lambda: _purge(op_id, actor))
+
+
+def _purge(op_id: int, actor: Any) -> Response:
+    _settleable(op_id, actor, api().access.purgeable(actor), "purge")
+    body = checked_body(schemas.PURGE_BODY)
+    report = api().tombstone.purge(op_id, actor=actor, reason=body["reason"].strip())
+    session().commit()
+    (purged,) = report.operations
+    done = session().get(Operation, purged.purge_op_id)
+    if done is None:  # pragma: no cover - the purge just wrote it
+        not_found()
+    return jsonify(represent.operation(done))
+
+
+def _settleable(op_id: int, actor: Any, hook: Criterion, action: str) -> None:
+    """``404`` unless the caller sees the operation, ``403`` unless ``hook`` lets them act on
+    it, ``409`` (``not_deletion``) when it is no deletion to restore or purge."""
+    seen = where_all(api().access.operations(actor))
+    op = session().scalars(select(Operation).where(Operation.id == op_id, *seen)).first()
+    if op is None:
+        not_found("There is no such operation in your log.")
+    allowed = where_all(hook)
+    if allowed and not session().scalar(select(exists().where(Operation.id == op_id, *allowed))):
+        fail(403, "Forbidden", f"You may not {action} this deletion.", code="forbidden")
+    if op.kind != OperationKind.DELETE:
+        fail(
+            409,
+            "Not a deletion",
+            f"Operation {op_id} is a {op.kind}: only deletions in the trash can be {action}d.",
+            code="not_deletion",
+        )

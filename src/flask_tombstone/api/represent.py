@@ -1,0 +1,48 @@
+"""Operations as JSON: what the deletion, trash and log endpoints answer with."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, url_for
+
+from flask_tombstone.core.records import Operation, OperationKind
+
+
+def moment(value: datetime | None) -> str | None:
+    """A stored time (UTC, naive) as RFC 3339."""
+    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+
+
+def retention() -> timedelta | None:
+    from flask_tombstone.cli import parse_duration
+
+    text = current_app.extensions["tombstone"].retention
+    try:
+        return parse_duration(text)
+    except Exception:  # click's BadParameter: a setting the CLI would refuse too
+        return None
+
+
+def operation(
+    op: Operation, *, undo: bool = False, settled: str | None = None, keep: timedelta | None = None
+) -> dict[str, Any]:
+    """``undo`` when the caller may restore it now; ``settled`` the kind that settled it."""
+    deletion = op.kind == OperationKind.DELETE
+    expires = op.created_at + keep if deletion and keep is not None and op.created_at else None
+    return {
+        "id": op.id,
+        "kind": op.kind,
+        "status": op.status,
+        "root_model": op.root_model,
+        "counts": {name: int(n) for name, n in (op.counts or {}).items()},
+        "actor": op.actor,
+        "reason": op.reason,
+        "ref_op": op.ref_op,
+        "created_at": moment(op.created_at),
+        "finished_at": moment(op.finished_at),
+        "expires_at": moment(expires) if deletion else None,
+        "settled": settled,
+        "undo": url_for("tombstone_api.restore", op_id=op.id) if deletion and undo else None,
+    }
