@@ -58,11 +58,12 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # tokens live as long as the session
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
-    # Every operation is sealed into Flask-Tombstone's audit chain right after its commit
-    # (docs/audit.md), with the projects it belongs to (operation_project). Its HMAC key and
-    # anchor come from TOMBSTONE_AUDIT_KEY / TOMBSTONE_AUDIT_ANCHOR; without them, a key
-    # generated into the instance folder and a file anchor beside it (one machine only).
-    "TOMBSTONE_AUTO_SEAL": True,
+    # Every operation is sealed into Flask-Tombstone's audit chain shortly after its commit,
+    # by a thread of each process, off the request path (docs/audit.md), with the projects it
+    # belongs to (operation_project). Its HMAC key and anchor come from TOMBSTONE_AUDIT_KEY /
+    # TOMBSTONE_AUDIT_ANCHOR; without them, a key generated into the instance folder and a
+    # file anchor beside it (one machine only).
+    "TOMBSTONE_AUTO_SEAL": "background",
 }
 
 ENVIRONMENT = {

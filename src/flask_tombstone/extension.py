@@ -10,6 +10,7 @@ from flask import Flask, current_app, has_app_context, has_request_context, requ
 from .core import AuditSettings, ConfigurationError
 from .core import Tombstone as CoreTombstone
 from .core.anchor import anchor_from_url
+from .core.audit import auto_seal_mode
 from .core.audit_hash import KeyRing
 from .core.operations import Request
 
@@ -22,7 +23,7 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_AUDIT_KEY": None,  # the chain's HMAC key (32+ bytes), never in the database
     "TOMBSTONE_AUDIT_OLD_KEYS": (),  # keys retired by a rotation, still verified
     "TOMBSTONE_AUDIT_ANCHOR": None,  # where its head is anchored: file:///path or redis://host/0
-    "TOMBSTONE_AUTO_SEAL": False,  # seal after each commit that finished an operation
+    "TOMBSTONE_AUTO_SEAL": False,  # seal after commits that finish one: True/"inline"/"background"
 }
 
 
@@ -106,7 +107,7 @@ class Tombstone(CoreTombstone):
             if key
             else own.keys,
             anchor=anchor_from_url(url) if url else own.anchor,
-            auto_seal=own.auto_seal or bool(config["TOMBSTONE_AUTO_SEAL"]),
+            auto_seal=auto_seal_mode(config["TOMBSTONE_AUTO_SEAL"]) or own.auto_seal,
         )
 
     def current_audit_settings(self) -> AuditSettings:

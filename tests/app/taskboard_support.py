@@ -35,6 +35,8 @@ def config_for(url: str, tmp_path: Path, **overrides: Any) -> dict[str, Any]:
         "TASKBOARD_PER_PAGE": 5,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Sealed before commit() returns, not by a thread: tests see what they did, sealed.
+        "TOMBSTONE_AUTO_SEAL": "inline",
     } | overrides
 
 

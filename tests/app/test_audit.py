@@ -15,7 +15,7 @@ from taskboard_support import Browser, World, undo_op
 from flask_tombstone.core import FileAnchor, Head
 from flask_tombstone.core.audit import OPERATIONS, Auditor
 from taskboard import config
-from taskboard.extensions import db
+from taskboard.extensions import db, tombstone
 from taskboard.models import Operation, OperationProject
 
 KEY = "3b6e9c2f5a8d1b4e7c0f3a6d9b2e5c8f1a4d7b0e3c6f9a2d5b8e1c4f7a0d3b6e"
@@ -116,10 +116,10 @@ def test_removing_the_newest_sealed_deletion_is_caught(sealing: Flask, world: Wo
 def test_a_failing_seal_never_fails_the_request(
     sealing: Flask, world: World, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:
-    def broken(self: Auditor, session: Any, batch: int = 1000, attempts: int = 5) -> Any:
+    def broken(self: Auditor, session: Any, batch: int) -> Any:
         raise RuntimeError("the sealer broke")
 
-    monkeypatch.setattr(Auditor, "seal", broken)
+    monkeypatch.setattr(Auditor, "_seal_pending", broken)
     with caplog.at_level(logging.ERROR, logger="flask_tombstone.audit"):
         op = deleted(sealing, "mia", f"/items/{world.alpha_item}/delete")
     assert "sealing after commit failed" in caplog.text
@@ -186,3 +186,19 @@ def test_run_demo_on_a_new_database_moves_an_old_anchor_aside(
     assert "the audit anchor of an earlier one was moved" in result.output
     aside = [p for p in tmp_path.glob("audit-head.*") if p.suffix != ".lock"]
     assert not path.exists() and [FileAnchor(p).read() for p in aside] == [Head(7, "a" * 64)]
+
+
+def test_deployed_taskboard_seals_in_the_background(
+    make_app: Any, world: World, tmp_path: Path
+) -> None:
+    app: Flask = make_app(
+        TOMBSTONE_AUTO_SEAL=config.DEFAULTS["TOMBSTONE_AUTO_SEAL"],
+        TOMBSTONE_AUDIT_KEY=KEY,
+        TOMBSTONE_AUDIT_ANCHOR=(tmp_path / "audit-head").as_uri(),
+    )
+    assert config.DEFAULTS["TOMBSTONE_AUTO_SEAL"] == "background"
+    first = deleted(app, "mia", f"/items/{world.alpha_item}/delete")
+    second = deleted(app, "otto", f"/items/{world.omega_item}/delete")
+    assert tombstone.wait_for_seals(10)
+    assert seals(app) == {first: 1, second: 2}
+    assert verify(app).exit_code == 0

@@ -194,10 +194,10 @@ def test_a_failing_seal_never_fails_the_commit(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def broken(self: Auditor, session: Session, batch: int = 1000, attempts: int = 5) -> Any:
+    def broken(self: Auditor, session: Session, batch: int) -> Any:
         raise RuntimeError("the sealer broke")
 
-    monkeypatch.setattr(Auditor, "seal", broken)
+    monkeypatch.setattr(Auditor, "_seal_pending", broken)
     with caplog.at_level(logging.ERROR, logger="flask_tombstone.audit"):
         op = auto.delete(world.items[0], session=session)
         session.commit()  # does not raise
@@ -257,3 +257,65 @@ def test_concurrent_commits_seal_one_chain(
         count = session.scalar(select(OPERATIONS.c.id).where(OPERATIONS.c.seal_seq == 5))
         assert count is not None
     assert Operation.__tablename__ == "tombstone_operation"
+
+
+# -- sealing in the background -----------------------------------------------------------------
+@pytest.fixture
+def background(tombstone: Tombstone, tmp_path: Path) -> Iterator[Tombstone]:
+    tombstone.audit_settings = AuditSettings.build(
+        key=KEY, anchor=(tmp_path / "audit-head").as_uri(), auto_seal="background"
+    )
+    yield tombstone
+    assert tombstone.wait_for_seals(10)
+
+
+def test_background_sealing_seals_off_the_committing_thread(
+    session: Session, background: Tombstone, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sealers: list[str] = []
+    real = Auditor.seal_committed
+
+    def noted(self: Auditor, bind: Any, show: Any = ()) -> Any:
+        sealers.append(threading.current_thread().name)
+        return real(self, bind, show)
+
+    monkeypatch.setattr(Auditor, "seal_committed", noted)
+    ops = [background.delete(item, session=session) for item in world.items[:3]]
+    session.commit()
+    assert background.wait_for_seals(10)
+    assert sealed_ids(session) == sorted(op.id for op in ops)
+    assert sealers == ["flask-tombstone-sealer"]
+    result = background.verify(session=session)
+    assert result.ok and result.keyed and result.anchored, result
+
+
+def test_a_failing_background_seal_is_logged_and_left_for_the_next(
+    session: Session,
+    background: Tombstone,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(self: Auditor, session: Session, batch: int) -> Any:
+        raise RuntimeError("the sealer broke")
+
+    monkeypatch.setattr(Auditor, "_seal_pending", broken)
+    with caplog.at_level(logging.ERROR, logger="flask_tombstone.audit"):
+        op = background.delete(world.items[0], session=session)
+        session.commit()
+        assert background.wait_for_seals(10)
+    assert "sealing in the background failed" in caplog.text
+    assert sealed_ids(session) == []
+    monkeypatch.undo()
+    background.delete(world.items[1], session=session)
+    session.commit()
+    assert background.wait_for_seals(10)
+    assert op.id in sealed_ids(session)  # the next seal took it along
+
+
+def test_auto_seal_values() -> None:
+    assert AuditSettings.build(auto_seal=True).auto_seal == "inline"
+    assert AuditSettings.build(auto_seal="background").auto_seal == "background"
+    assert AuditSettings.build().auto_seal == ""
+    with pytest.raises(Exception, match="use False, True / 'inline' or 'background'"):
+        AuditSettings.build(auto_seal="sometimes")

@@ -139,15 +139,13 @@ class FileAnchor:
                 handle.write(f"{head}\n")
                 handle.flush()
                 os.fsync(handle.fileno())
+            # The rename is not made durable (no fsync of the directory): after a crash the
+            # file holds the new head or the one before, and an older head only vouches for
+            # less of the chain.
             os.replace(temporary, self.path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
 
 
 # Compare and set in one step: {status, held}; status 1 = written, 0 = kept (the same head,

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .anchor import Head
-from .audit import Auditor, AuditSettings, Verification
+from .audit import BACKGROUND, Auditor, AuditSettings, Verification
 from .audit_rows import SealedSource, sealed_source
 from .operations import FINISHED
 from .records import Operation
+from .seal_worker import WORKER, report
 
 if TYPE_CHECKING:
     from .anchor import Anchor
@@ -60,13 +61,17 @@ class AutoSeal:
             return
         try:
             auditor = self.auditing.auditor()
-            if not auditor.settings.auto_seal:
+            mode = auditor.settings.auto_seal
+            if not mode:
                 return
             bind = session.get_bind(Operation)
             if not isinstance(bind, Engine):
                 # Bound to a connection (a test's outer transaction): nothing is really
                 # committed yet, and a second connection would wait on its locks.
                 log.debug("not sealing after commit: the session is bound to a connection")
+                return
+            if mode == BACKGROUND:
+                WORKER.submit(auditor, bind)
                 return
             held = _unsealed_instances(session)
             done = auditor.seal_committed(bind, show=list(held))
@@ -77,12 +82,7 @@ class AutoSeal:
         for op_id, values in done.seals.items():
             for name, value in values.items():
                 set_committed_value(held[op_id], name, value)
-        if done.sealed.count:
-            log.info(
-                "sealed %d operation(s); audit chain head %s", done.sealed.count, done.sealed.head
-            )
-        if done.anchor_error is not None:
-            log.error("audit anchor not moved: %s", done.anchor_error)
+        report(done)
 
     @staticmethod
     def after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
@@ -110,7 +110,9 @@ class Auditing:
     :param audit_key: the HMAC key of the chain (at least 32 bytes), kept out of the database.
     :param audit_old_keys: keys used before a rotation, to verify what they sealed.
     :param audit_anchor: ``file:///path`` or ``redis://...#key``, or an :class:`Anchor`.
-    :param auto_seal: seal after each commit that finished an operation.
+    :param auto_seal: seal after each commit that finished an operation: ``True`` or
+        ``"inline"`` (in the committing thread, before ``commit()`` returns) or
+        ``"background"`` (in the process's sealer thread, shortly after).
     """
 
     def _init_audit(
@@ -120,7 +122,7 @@ class Auditing:
         audit_key: str | bytes | None = None,
         audit_old_keys: Iterable[str | bytes] = (),
         audit_anchor: str | Anchor | None = None,
-        auto_seal: bool = False,
+        auto_seal: bool | str = False,
     ) -> None:
         self.sealed_with: list[SealedSource] = [sealed_source(item) for item in sealed_with]
         self.audit_settings = AuditSettings.build(
@@ -140,6 +142,15 @@ class Auditing:
         item = sealed_source(source)
         if item not in self.sealed_with:
             self.sealed_with.append(item)
+
+    @staticmethod
+    def wait_for_seals(timeout: float = 10.0) -> bool:
+        """Wait until the background sealer has sealed what was handed to it (tests, and
+        scripts that want the chain sealed before they exit); ``False`` on timeout.
+
+        .. versionadded:: 0.2
+        """
+        return WORKER.wait(timeout)
 
     def current_audit_settings(self) -> AuditSettings:
         """The settings in force (the Flask extension reads the current app's)."""

@@ -97,7 +97,7 @@ class Tombstone(Auditing):
         audit_key: str | bytes | None = None,
         audit_old_keys: Iterable[str | bytes] = (),
         audit_anchor: Any = None,
-        auto_seal: bool = False,
+        auto_seal: bool | str = False,
     ) -> None:
         self.permission = permission
         self.actor_loader = actor_loader

@@ -1,0 +1,89 @@
+"""Sealing in the background (``auto_seal="background"``): one thread per process seals
+shortly after the commits that finished operations, off the request path.
+
+A commit only hands its engine and settings over and returns; the thread seals whatever is
+pending, so a burst of commits costs one or two seals, not one each. Like sealing inline, it
+logs a failure and leaves the operations to the next seal. After a fork the child starts a
+thread of its own on first use; at exit, what is pending is sealed (for a few seconds at
+most). Needs a database several connections can use (not SQLite's ``:memory:``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from .audit import Auditor, SealedAfterCommit
+
+log = logging.getLogger("flask_tombstone.audit")
+
+
+def report(done: SealedAfterCommit) -> None:
+    """Log what a seal after commit did (the head, for log shipping: one more copy of it)."""
+    if done.sealed.count:
+        log.info("sealed %d operation(s); audit chain head %s", done.sealed.count, done.sealed.head)
+    if done.anchor_error is not None:
+        log.error("audit anchor not moved: %s", done.anchor_error)
+
+
+class SealWorker:
+    """The process's background sealer."""
+
+    def __init__(self) -> None:
+        self._reset()
+        atexit.register(self.wait, 5.0)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._lock = threading.Condition()
+        self._pending: dict[tuple[int, int], tuple[Auditor, Engine]] = {}
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, auditor: Auditor, bind: Engine) -> None:
+        """Seal soon with ``auditor`` on ``bind`` (requests for the same pair coalesce)."""
+        with self._lock:
+            self._pending[(id(bind), id(auditor.settings))] = (auditor, bind)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="flask-tombstone-sealer", daemon=True
+                )
+                self._thread.start()
+            self._lock.notify_all()
+
+    def wait(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is pending or being sealed; ``False`` on timeout."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                self._lock.wait_for(lambda: bool(self._pending))
+                work = list(self._pending.values())
+                self._pending.clear()
+                self._busy = True
+            for auditor, bind in work:
+                _seal(auditor, bind)
+            with self._lock:
+                self._busy = False
+                self._lock.notify_all()
+
+
+def _seal(auditor: Auditor, bind: Any) -> None:
+    try:
+        done = auditor.seal_committed(bind)
+    except Exception:
+        log.exception("sealing in the background failed; the next seal will take these operations")
+        return
+    report(done)
+
+
+WORKER = SealWorker()
