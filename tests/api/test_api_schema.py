@@ -8,6 +8,7 @@ schemathesis' pytest plugin, whose fixture-based loader does not run under this 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ import schemathesis
 from api_support import issue_token
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 PROBLEM = "application/problem+json"
@@ -71,6 +73,105 @@ def test_api_conforms_to_its_document(app: Flask, world: Any) -> None:
             )
 
         conforms()
+
+
+def test_requests_on_rows_that_exist_conform(app: Flask, world: Any) -> None:
+    """The same, on rows that exist (generated ids seldom name one), for every operation on a
+    row: what the document allows of the row's headers (``If-Match``) and body is taken; a
+    tag naming another version is 412, which the document cannot foresee."""
+    headers = {"Authorization": f"Bearer {issue_token(app, world.mia)}"}
+    rows = {
+        "project_id": world.alpha,
+        "item_id": world.alpha_item,
+        "comment_id": world.alpha_comment,
+        "tag_id": world.alpha_tag,
+    }
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    operations = [
+        operation
+        for operation in (result.ok() for result in schema.get_all_operations())
+        if operation.method.upper() in ("PATCH", "DELETE")
+    ]
+    assert len(operations) == 8  # change and delete, of four resources
+
+    for operation in operations:
+        fixed = {p.name: rows[p.name] for p in operation.path_parameters if p.name in rows}
+
+        @given(case=operation.as_strategy(path_parameters=fixed))
+        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+        def conforms(case: Any) -> None:
+            case.call_and_validate(
+                headers=headers,
+                excluded_checks=[positive_data_acceptance],
+                additional_checks=[valid_requests_accepted],
+            )
+
+        conforms()
+
+
+def test_the_document_states_what_bodies_may_hold(app: Flask) -> None:
+    """What schemathesis may not happen upon, stated outright: every text a client sends has a
+    pattern (NUL, at least), every name, body and reason a minimum length and a not-blank
+    pattern, and a bulk delete takes ids or a filter, never both nor neither."""
+    spec = app.test_client().get("/api/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    bodies = {
+        operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        for item in spec["paths"].values()
+        for method, operation in item.items()
+        if method in ("post", "patch") and "requestBody" in operation
+    }
+    assert len(bodies) >= 14
+    texts = 0
+    for name in bodies | {"ItemBulkFilter", "ProjectFilter", "CommentFilter", "TagFilter"}:
+        for field, prop in schemas[name]["properties"].items():
+            if prop.get("type") != "string" or "enum" in prop or "format" in prop:
+                continue
+            if field == "confirm_token":  # compared with a token, never stored
+                continue
+            texts += 1
+            assert re.fullmatch(prop["pattern"], "\x00") is None, (name, field)
+            if field in ("name", "body", "reason", "q", "tag"):
+                assert prop["minLength"] == 1 and prop["maxLength"] >= 1, (name, field)
+                for blank in ("", " ", "\t\u3000", "\x1c\x85"):
+                    assert re.fullmatch(prop["pattern"], blank) is None, (name, field)
+                assert re.fullmatch(prop["pattern"], " a ") is not None, (name, field)
+    assert texts >= 12
+    for name in bodies:
+        if name.endswith("BulkDelete"):
+            choices = schemas[name]["oneOf"]
+            assert [c["required"] for c in choices] == [["ids"], ["filter", "expected_count"]]
+
+
+def test_if_match_is_what_the_document_says(app: Flask, world: Any) -> None:
+    """Any ``If-Match`` the document allows is evaluated (200, or 412 for another version);
+    any it does not is 400. schemathesis sends only well-formed ETags in this header, so a
+    document that let any string through would pass it: hence this test."""
+    spec = app.test_client().get("/api/openapi.json").json
+    pattern = spec["components"]["parameters"]["IfMatch"]["schema"]["pattern"]
+    headers = {"Authorization": f"Bearer {issue_token(app, world.mia)}"}
+    client, url = app.test_client(), f"/api/items/{world.alpha_item}"
+
+    def status(value: str) -> int:
+        sent = headers | {"If-Match": value}
+        return int(client.patch(url, json={}, headers=sent).status_code)
+
+    latin1 = st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f")
+
+    @given(value=st.from_regex(pattern, fullmatch=True).filter(lambda v: "\n" not in v))
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    def evaluated(value: str) -> None:
+        assert status(value) in (200, 412), value
+
+    @given(value=st.text(latin1, max_size=40).filter(lambda v: not re.match(pattern, v)))
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    def refused(value: str) -> None:
+        assert status(value) == 400, value
+
+    evaluated()
+    refused()
+    etag = client.get(url, headers=headers).headers["ETag"]
+    assert status(etag) == 200 and status("*") == 200 and status(f"W/{etag}") == 412
 
 
 def test_document_declares_the_headers_the_api_honours(app: Flask) -> None:
