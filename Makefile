@@ -8,10 +8,11 @@ AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: install run test lint format docs bench bench-http browser clean
 
-$(STAMP): pyproject.toml
+# Flask-Tombstone with its development tools, and Taskboard (examples/, a project of its own).
+$(STAMP): pyproject.toml examples/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e ./examples
 	touch $(STAMP)
 
 install: $(STAMP)
