@@ -59,8 +59,11 @@ class AuditSettings:
         anchor: str | Anchor | None = None,
         auto_seal: bool | str = False,
     ) -> AuditSettings:
-        """:raises ConfigurationError: a key shorter than 32 bytes, an unknown anchor URL, an
-        ``auto_seal`` other than ``False``, ``True`` (inline), ``"inline"``, ``"background"``.
+        """Settings from configuration values.
+
+        :raises ConfigurationError: a key shorter than 32 bytes, an unknown anchor URL, an
+            ``auto_seal`` other than ``False``, ``True`` (inline), ``"inline"`` or
+            ``"background"``.
         """
         if isinstance(old_keys, str | bytes):
             old_keys = (old_keys,)
