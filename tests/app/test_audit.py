@@ -202,3 +202,33 @@ def test_deployed_taskboard_seals_in_the_background(
     assert tombstone.wait_for_seals(10)
     assert seals(app) == {first: 1, second: 2}
     assert verify(app).exit_code == 0
+
+
+def test_seal_refuses_to_move_the_anchor_over_a_truncated_chain(
+    sealing: Flask, world: World
+) -> None:
+    deleted(sealing, "mia", f"/items/{world.alpha_item}/delete")
+    last = deleted(sealing, "otto", f"/items/{world.omega_item}/delete")
+    tamper(sealing, delete(OperationProject).where(OperationProject.op_id == last))
+    tamper(sealing, delete(OPERATIONS).where(OPERATIONS.c.id == last))
+    result = sealing.test_cli_runner().invoke(args=["tombstone", "seal"])
+    assert result.exit_code == 1
+    assert "no longer reaches seal 2" in result.output and "anchor stays at 2:" in result.output
+
+
+def test_rekey_a_chain_sealed_before_the_key(
+    app: Flask, make_app: Any, world: World, tmp_path: Path
+) -> None:
+    deleted(app, "mia", f"/items/{world.alpha_item}/delete")  # sealed without a key
+    deleted(app, "otto", f"/items/{world.omega_item}/delete")
+    keyed = make_app(
+        TOMBSTONE_AUDIT_KEY=KEY, TOMBSTONE_AUDIT_ANCHOR=(tmp_path / "audit-head").as_uri()
+    )
+    runner = keyed.test_cli_runner()
+    before = runner.invoke(args=["tombstone", "verify"])
+    assert before.exit_code == 1 and "unkeyed" in before.output
+    result = runner.invoke(args=["tombstone", "rekey", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "re-sealed 2 operation(s)" in result.output and "anchored in file://" in result.output
+    after = runner.invoke(args=["tombstone", "verify"])
+    assert after.exit_code == 0 and "keyed: HMAC-SHA256" in after.output

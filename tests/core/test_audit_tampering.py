@@ -107,6 +107,16 @@ def unseal_edit_reseal(session: Session) -> None:
     recompute(session, 6, None)
 
 
+def append_forged(session: Session) -> None:
+    """A record of an operation that never happened, appended after the head with the best
+    hash the attacker can make (the newest operation's fields, another actor)."""
+    row = session.execute(select(OPERATIONS).where(at(6))).one()
+    values = dict(row._mapping)
+    values |= {"id": row.id + 100, "actor": "mallory", "seal_seq": 7, "prev_hash": row.hash}
+    values["hash"] = record_digest(values, str(row.hash), {}, None)
+    run(session, insert(OPERATIONS).values(values))
+
+
 def swap(session: Session) -> None:
     run(session, update(OPERATIONS).where(at(2)).values(seal_seq=100))
     run(session, update(OPERATIONS).where(at(3)).values(seal_seq=2))
@@ -140,6 +150,7 @@ MISSED_BEFORE: dict[str, tuple[Callable[[Session], None], set[str]]] = {
     "unseal, edit and reseal the last record": (unseal_edit_reseal, {"tampered"}),
     "edit a record and recompute every later hash": (edit_and_recompute(None), {"tampered"}),
     "... claiming the records were never keyed": (edit_and_recompute(PLAIN), {"unkeyed"}),
+    "append a forged record": (append_forged, {"tampered"}),
 }
 
 
@@ -212,6 +223,17 @@ def test_an_edit_recomputed_without_the_key_is_caught_by_the_anchor_alone(
     tombstone.audit_settings = AuditSettings.build(anchor=(tmp_path / "head").as_uri())
     build_chain(session, tombstone, world)
     edit_and_recompute(None)(session)
+    result = tombstone.verify(session=session)
+    assert (result.ok, result.problem, result.seal_seq) == (False, "diverged", 6)
+
+
+def test_a_whole_chain_rewritten_without_the_key_diverges_from_the_anchor(
+    session: Session, tombstone: Tombstone, world: World, tmp_path: Path
+) -> None:
+    tombstone.audit_settings = AuditSettings.build(anchor=(tmp_path / "head").as_uri())
+    build_chain(session, tombstone, world)
+    edit(1, reason="nothing to see")(session)
+    recompute(session, 1, None)
     result = tombstone.verify(session=session)
     assert (result.ok, result.problem, result.seal_seq) == (False, "diverged", 6)
 
