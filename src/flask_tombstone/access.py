@@ -99,7 +99,12 @@ def login_manager_installed() -> bool:
 
 
 def login_user() -> Any:
-    """Flask-Login's current user when someone is logged in, else ``None``."""
+    """Flask-Login's current user, when Flask-Login is in use and someone is logged in: the
+    user object itself (hooks receive it; the log records its ``get_id()``)."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return None
     try:
         from flask_login import current_user
     except ImportError:
@@ -107,7 +112,8 @@ def login_user() -> Any:
     user = current_user
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return user._get_current_object()
+    real = getattr(user, "_get_current_object", None)
+    return real() if callable(real) else user
 
 
 def where_all(*criteria: Criterion) -> list[ColumnElement[bool]]:

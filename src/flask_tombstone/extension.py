@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context, has_request_context, request
 
+from .access import login_user
 from .core import AuditSettings, ConfigurationError
 from .core import Tombstone as CoreTombstone
 from .core.anchor import anchor_from_url
@@ -141,7 +142,7 @@ class Tombstone(CoreTombstone):
     def _actor(self, actor: Any) -> Any:
         if actor is not None or self._custom_actor:
             return super()._actor(actor)
-        return _login_user()
+        return login_user()
 
     def delete(self, target: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("snapshot", self.state().snapshot)
@@ -150,19 +151,3 @@ class Tombstone(CoreTombstone):
     def preview(self, target: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("sample_size", self.state().sample_size)
         return super().preview(target, **kwargs)
-
-
-def _login_user() -> Any:
-    """Flask-Login's current user, when Flask-Login is in use and someone is logged in: the
-    user object itself (the permission hook receives it; the log records its ``get_id()``)."""
-    if not has_request_context():
-        return None
-    try:
-        from flask_login import current_user
-    except ImportError:
-        return None
-    user = current_user
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    real = getattr(user, "_get_current_object", None)
-    return real() if callable(real) else user
