@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: install run test lint format docs bench bench-http browser clean
+.PHONY: install run test lint format docs release-check bench bench-http browser clean
 
 # Flask-Tombstone with its development tools, and Taskboard (examples/, a project of its own).
 $(STAMP): pyproject.toml examples/pyproject.toml
@@ -36,16 +36,22 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src examples tests bench docs/conf.py docs/_ext
-	$(BIN)/ruff format --check src examples tests bench docs/conf.py docs/_ext
+	$(BIN)/ruff check src examples tests bench tools docs/conf.py docs/_ext
+	$(BIN)/ruff format --check src examples tests bench tools docs/conf.py docs/_ext
 	$(BIN)/mypy
 
 format: $(STAMP)
-	$(BIN)/ruff format src examples tests bench docs/conf.py docs/_ext
-	$(BIN)/ruff check --fix src examples tests bench docs/conf.py docs/_ext
+	$(BIN)/ruff format src examples tests bench tools docs/conf.py docs/_ext
+	$(BIN)/ruff check --fix src examples tests bench tools docs/conf.py docs/_ext
 
 # The documentation site into docs/_build/html: warnings are errors (-W), every reference must
 # resolve (-n), and all of them are reported at once (--keep-going). Tools: the `docs` extra.
+# Build the sdist and the wheel, twine-check them, install the wheel in fresh virtualenvs with
+# the oldest and the newest SQLAlchemy / Flask / Flask-SQLAlchemy we support, and run the seeds'
+# example and the engine's suites against it (tools/release_check.py).
+release-check: $(STAMP)
+	$(BIN)/python tools/release_check.py
+
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -n -b html docs docs/_build/html
 
