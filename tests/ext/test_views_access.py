@@ -290,6 +290,7 @@ def test_rows_the_actor_may_not_delete_block_the_bulk_delete_by_name(board: Flas
 def test_an_unreachable_database_is_503_with_retry_after(tmp_path: Path) -> None:
     """A database that cannot be opened (a file in a folder that does not exist: any driver
     error would do) is 503 on every page, never a traceback."""
+
     class DownBase(DeclarativeBase):
         pass
 
