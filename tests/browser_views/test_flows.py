@@ -41,8 +41,12 @@ def test_delete_undo_trash_restore_and_log(
     add_item(page, "Milk")
     add_item(page, "Bread")
 
-    # The row's Delete button asks first; asking deletes nothing.
+    # The row's Delete button asks first (with JavaScript, in a dialog over the list); asking
+    # deletes nothing.
     confirm_page(page, "Milk")
+    if js:
+        expect(page.get_by_role("dialog")).to_be_visible()
+        expect(page).to_have_url(f"{app_data.url}/")
     expect(page.get_by_text("This moves it to the trash. You can undo it.")).to_be_visible()
     assert app_data.live() == ["Bread", "Milk"]
     page.get_by_label(CONFIRM_REASON).fill("ran out")
@@ -138,10 +142,12 @@ def test_a_double_click_on_confirm_deletes_once(
     confirm_page(page, "Milk")
     posts: list[Request] = []
     page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
-    page.evaluate(  # whether the button is disabled while each request is in flight
+    page.evaluate(  # whether the button is disabled while each request is in flight (kept
+        # in sessionStorage: the dialog's done deletion navigates, which resets `window`)
         """() => document.addEventListener("htmx:beforeSend", event => {
             const button = event.detail.elt.querySelector("button[type=submit]");
-            (window.disabledWhileSending ??= []).push(button.disabled);
+            const seen = JSON.parse(sessionStorage.getItem("disabled") || "[]");
+            sessionStorage.setItem("disabled", JSON.stringify([...seen, button.disabled]));
         })"""
     )
 
@@ -150,7 +156,7 @@ def test_a_double_click_on_confirm_deletes_once(
     page.wait_for_load_state("networkidle")  # a queued second request would have gone now
 
     assert [urlsplit(r.url).path for r in posts] == [f"/item/{app_data.id_of('Milk')}/delete"]
-    assert page.evaluate("() => window.disabledWhileSending") == [True]
+    assert page.evaluate("() => JSON.parse(sessionStorage.getItem('disabled'))") == [True]
     assert [op.kind for op in app_data.operations()] == ["delete"]
     expect(page.get_by_text("before you")).to_have_count(0)
     expect(page.locator(".tombstone-notice")).to_have_count(1)

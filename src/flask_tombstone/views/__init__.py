@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, url_for
+from flask import Blueprint, Flask, g, url_for
 from markupsafe import Markup
 from werkzeug.routing import BaseConverter
 
@@ -113,6 +113,7 @@ class DeletionViews:
             tombstone_delete_button=self.delete_button,
             tombstone_bulk_url=self.bulk_url,
             tombstone_notices=notices,
+            tombstone_assets=assets,
             tombstone_csrf_token=csrf_token,
             tombstone_t=_,
         )
@@ -172,10 +173,24 @@ def row_label(tombstone: Any, row: Any) -> str:
 
 
 def notices() -> Markup:
-    """Flashed messages, the Undo form included; put it where the layout shows messages."""
+    """Flashed messages, the Undo form included; put it where the layout shows messages. The
+    first call of a page also brings the confirmation dialog and the views' scripts."""
     from flask import render_template
 
-    return Markup(render_template("tombstone/_notices.html"))
+    first = not g.get("_tombstone_dialog")
+    g._tombstone_dialog = True
+    return Markup(render_template("tombstone/_notices.html", with_dialog=first))
+
+
+def assets() -> Markup:
+    """The views' styles and scripts (htmx, unless ``TOMBSTONE_VIEWS_HTMX`` is off, and the
+    dialog's glue), once per page whoever asks first: the views' layout or :func:`notices`."""
+    from flask import render_template
+
+    if g.get("_tombstone_assets"):
+        return Markup("")
+    g._tombstone_assets = True
+    return Markup(render_template("tombstone/_assets.html"))
 
 
 __all__ = [

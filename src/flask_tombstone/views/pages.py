@@ -96,7 +96,7 @@ def confirm(slug: str, key: str) -> ResponseReturnValue:
     except (AlreadyGone, NotFound):
         db_session().rollback()
         flash(_("Someone deleted this before you did."), "warning")
-        return redirect(_next(), 303)
+        return _go(_next())
     except Protected:
         db_session().rollback()
         abort(403)
@@ -108,7 +108,20 @@ def confirm(slug: str, key: str) -> ResponseReturnValue:
     )
     node = state.tombstone.graph.governing(model)
     flash(message, f"tombstone-undo:{op.id}" if node.soft else "success")
-    return redirect(_next(), 303)
+    return _go(_next())
+
+
+def _go(url: str) -> ResponseReturnValue:
+    """After a POST: see ``url`` (303); from the dialog, htmx navigates there instead of
+    swapping that page into the dialog, and the notice's Undo then has the focus."""
+    if in_dialog():
+        return "", 200, {"HX-Redirect": url}
+    return redirect(url, 303)
+
+
+def in_dialog() -> bool:
+    """Whether htmx fetched this confirmation page into the dialog (tombstone.js)."""
+    return request.headers.get("HX-Target") == "tombstone-dialog-body"
 
 
 def _confirm_page(
@@ -130,6 +143,7 @@ def _confirm_page(
         problems=problems or [],
         next_url=_next(),
         describe=describe,
+        dialog=in_dialog(),
     )
     return page, status
 
