@@ -211,3 +211,13 @@ def test_own_csrf_token_when_flask_wtf_is_absent(
     done = client.post(f"/item/{milk}/delete", data=form | {"csrf_token": csrf(page)})
     assert done.status_code == 303
     assert names(tutorial) == []
+
+
+def test_an_operation_id_beyond_the_table_is_another_url(tutorial: ModuleType) -> None:
+    client = tutorial.app.test_client()
+    add(client, "Milk")
+    page = client.get(f"/item/{item_id(tutorial, 'Milk')}/delete").get_data(as_text=True)
+    token = {"csrf_token": csrf(page)}
+    for op_id in (str(2**31), "9" * 18):
+        assert client.post(f"/operations/{op_id}/undo", data=token).status_code == 404
+        assert client.post(f"/trash/{op_id}/restore", data=token).status_code == 404

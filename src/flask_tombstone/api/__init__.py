@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
-from werkzeug.routing import BaseConverter, ValidationError
 from werkzeug.wrappers import Response
 
 from flask_tombstone.access import Access
 from flask_tombstone.core.errors import ConfigurationError
 from flask_tombstone.core.graph import Node
 from flask_tombstone.core.sql import dialect_name
+from flask_tombstone.urls import OperationId
 from flask_tombstone.views.bulk import FilterParser, InvalidFilter
 
 from . import schemas
@@ -58,22 +58,6 @@ RateLimit = Callable[[str, Any], float | None]
 """``rate_limit(endpoint, actor) -> seconds to wait, or None``: ``429`` with ``Retry-After``.
 ``endpoint`` is one of ``delete``, ``preview``, ``bulk_delete``, ``trash``, ``operations``,
 ``restore``, ``purge``, ``openapi``."""
-
-
-class OperationId(BaseConverter):
-    """An operation id as the API writes it: ASCII digits, no sign, no leading zero, within
-    the operations table's ``INTEGER``; anything else is another URL, hence ``404``."""
-
-    regex = r"[1-9][0-9]{0,9}"
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if number > schemas.OP_ID_MAX:
-            raise ValidationError()
-        return number
-
-    def to_url(self, value: Any) -> str:
-        return str(int(value))
 
 
 class DeletionAPI:

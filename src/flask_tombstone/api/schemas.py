@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, Uuid
 
 from flask_tombstone.core.graph import Node
+from flask_tombstone.urls import OP_ID_MAX
 
 NO_NUL = "^[^\\u0000]*$"
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -26,7 +27,6 @@ CONFIRM_TOKEN: dict[str, Any] = {
     "description": "The token of a deletion-preview: the deletion is refused (409 `changed`) "
     "if what it would remove changed since.",
 }
-OP_ID_MAX = 2**31 - 1  # the operations table's INTEGER key on every database
 OP_ID: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": OP_ID_MAX}
 #: ``If-Match``: ``*`` or strong/weak entity tags, comma-separated (RFC 9110), ASCII only.
 ENTITY_TAG = '(W/)?"[!#-~]*"'

@@ -19,10 +19,10 @@ from typing import Any
 
 from flask import Blueprint, Flask, g, url_for
 from markupsafe import Markup
-from werkzeug.routing import BaseConverter
 
 from flask_tombstone.access import Access
 from flask_tombstone.core.errors import ConfigurationError
+from flask_tombstone.urls import OperationId
 
 from .bulk import FilterParser, InvalidFilter
 from .csrf import csrf_token
@@ -35,19 +35,6 @@ VIEWS_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_VIEWS_HTMX": True,  # load the vendored htmx on the views' pages
     "TOMBSTONE_VIEWS_BULK_CAP": 1000,  # the most rows one bulk delete from the views takes
 }
-
-
-class CanonicalId(BaseConverter):
-    """An operation id as the views write it: ASCII digits, no sign, no leading zero.
-    ``01``, ``+1`` or full-width digits are other URLs, hence 404."""
-
-    regex = r"[1-9][0-9]{0,17}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: Any) -> str:
-        return str(int(value))
 
 
 class DeletionViews:
@@ -106,7 +93,7 @@ class DeletionViews:
             raise RuntimeError("DeletionViews needs Tombstone(app, db=db) (or init_app) first")
         for key, value in VIEWS_DEFAULTS.items():
             app.config.setdefault(key, value)
-        app.url_map.converters.setdefault("tombstone_id", CanonicalId)
+        app.url_map.converters.setdefault("tombstone_id", OperationId)
         app.extensions["tombstone_views"] = self
         app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix or None)
         app.jinja_env.globals.update(
@@ -195,7 +182,6 @@ def assets() -> Markup:
 
 __all__ = [
     "Access",
-    "CanonicalId",
     "DeletionViews",
     "FilterParser",
     "InvalidFilter",
