@@ -12,27 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request
+from flask import current_app, flash, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, Select, func, select
 from werkzeug.datastructures import MultiDict
 
 from flask_tombstone.access import where_all
-from flask_tombstone.core.errors import (
-    AlreadyGone,
-    Blocked,
-    InvalidTarget,
-    NotFound,
-    PlanChanged,
-    Protected,
-)
+from flask_tombstone.core.errors import InvalidTarget
 from flask_tombstone.core.keys import key_values
 from flask_tombstone.core.sql import dialect_name
 
 from . import describe
+from .confirming import Gone, Refusal, announce, delete_confirmed, go, next_url
 from .csrf import check_csrf
 from .i18n import _
-from .state import db_session, safe_next, views
+from .state import db_session, registered_model, state_actor, views
 
 FilterParser = Callable[[MultiDict[str, str]], ColumnElement[bool]]
 """``parse(args) -> criterion``: the app's listing filter, read from the query string or the
@@ -52,13 +46,8 @@ FILTER_SKIP = ("ids", "all", "csrf_token", "token", "reason", "next")
 
 def bulk(slug: str) -> ResponseReturnValue:
     """GET: what deleting the selection would do. POST: delete exactly that."""
-    from .pages import state_actor
-
-    state = views()
     actor = state_actor()
-    model = state.models.get(slug)
-    if model is None:
-        abort(404)
+    model = registered_model(slug)
     values = request.values
     try:
         statement, hidden = _selection(model, actor, values)
@@ -83,46 +72,24 @@ def bulk(slug: str) -> ResponseReturnValue:
     if request.method == "GET":
         return _page(model, statement, count, hidden=hidden, actor=actor)
     check_csrf()
-    reason = request.form.get("reason", "").strip()
-    if len(reason) > 500 or "\x00" in reason:
-        problem = _("A reason is at most %(n)s characters.", n=500)
-        return _page(
-            model, statement, count, hidden=hidden, actor=actor, problems=[problem], status=422
-        )
     try:
-        op = state.tombstone.delete(
-            statement, actor=actor, reason=reason or None, expect=request.form.get("token") or None
-        )
-    except PlanChanged:
-        session.rollback()
-        problem = _("What this would delete changed since you looked. Review it and confirm again.")
-        return _page(
-            model, statement, count, hidden=hidden, actor=actor, problems=[problem], status=409
-        )
-    except Blocked as blocked:
-        session.rollback()
-        from .pages import blocked_reasons
-
+        op = delete_confirmed(statement, actor)
+    except Refusal as refused:
         return _page(
             model,
             statement,
             count,
             hidden=hidden,
             actor=actor,
-            problems=blocked_reasons(blocked),
-            status=409,
+            problems=refused.problems,
+            status=refused.status,
         )
-    except (AlreadyGone, NotFound):
-        session.rollback()
+    except Gone:
         flash(_("Someone deleted these before you did."), "warning")
-        return redirect(_back(), 303)
-    except Protected:
-        session.rollback()
-        abort(403)
-    session.commit()
-    message = _("Deleted %(what)s.", what=describe.counted(op.counts, first=op.root_model))
-    flash(message, f"tombstone-undo:{op.id}")
-    return redirect(_back(), 303)
+        return go(next_url())
+    return announce(
+        op, _("Deleted %(what)s.", what=describe.counted(op.counts, first=op.root_model))
+    )
 
 
 def _selection(
@@ -187,12 +154,8 @@ def _page(
         "blockers": [] if preview is None else [describe.blocker(b) for b in preview.blockers],
         "hidden_blockers": 0 if preview is None else preview.blocker_count - len(preview.blockers),
         "problems": problems or [],
-        "next_url": _back(),
+        "next_url": next_url(),
         "describe": describe,
         "soft": state.tombstone.graph.governing(model).soft,
     }
     return render_template("tombstone/bulk.html", **context), status
-
-
-def _back() -> str:
-    return safe_next(request.values.get("next")) or current_app.config["TOMBSTONE_VIEWS_HOME"]

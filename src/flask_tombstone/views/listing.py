@@ -17,7 +17,7 @@ from flask_tombstone.core.records import Operation, OperationKind, OperationStat
 
 from . import describe
 from .i18n import _
-from .state import db_session, views
+from .state import db_session, state_actor, views
 
 KINDS = (
     OperationKind.DELETE,
@@ -142,8 +142,6 @@ def trashed_labels(ops: list[Operation]) -> dict[int, list[str]]:
 
 
 def trash_page() -> ResponseReturnValue:
-    from .pages import state_actor
-
     state = views()
     actor = state_actor()
     models = tuple(sorted(node.name for node in state.tombstone.graph.nodes.values() if node.soft))
@@ -167,8 +165,6 @@ def trash_page() -> ResponseReturnValue:
 
 
 def log_page() -> ResponseReturnValue:
-    from .pages import state_actor
-
     state = views()
     actor = state_actor()
     filters = read_filters(kinds=KINDS, kind_field=Operation.kind)

@@ -10,7 +10,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,14 +21,10 @@ from sqlalchemy.exc import DBAPIError
 
 from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import (
-    AlreadyGone,
     Blocked,
     Conflict,
     DatabaseFailure,
     InvalidTarget,
-    NotFound,
-    PlanChanged,
-    Protected,
     Settled,
     TombstoneError,
 )
@@ -39,12 +34,21 @@ from flask_tombstone.core.sql import dialect_name
 
 from . import describe
 from .bulk import bulk
+from .confirming import (
+    REASON_MAX,
+    Gone,
+    Refusal,
+    announce,
+    blocked_reasons,
+    delete_confirmed,
+    go,
+    in_dialog,
+    next_url,
+)
 from .csrf import check_csrf
 from .i18n import _
 from .listing import log_page, trash_page, trashed_labels
-from .state import db_session, safe_next, views
-
-REASON_MAX = 500
+from .state import db_session, registered_model, safe_next, state_actor, views
 
 
 def route(blueprint: Blueprint) -> None:
@@ -64,64 +68,22 @@ def route(blueprint: Blueprint) -> None:
 # -- delete ----------------------------------------------------------------------------------
 def confirm(slug: str, key: str) -> ResponseReturnValue:
     """GET: what deleting the row would do. POST: delete exactly that, or say why not."""
-    state = views()
     actor = state_actor()
-    model = state.models.get(slug)
-    if model is None:
-        abort(404)
+    model = registered_model(slug)
     row = _load(model, key, actor)
     label = _label(row)
     if request.method == "GET":
         return _confirm_page(row, label, actor)
     check_csrf()
-    reason = request.form.get("reason", "").strip()
-    if len(reason) > REASON_MAX or "\x00" in reason:
-        problem = _("A reason is at most %(n)s characters.", n=REASON_MAX)
-        return _confirm_page(row, label, actor, problems=[problem], status=422)
     try:
-        op = state.tombstone.delete(
-            row,
-            actor=actor,
-            reason=reason or None,
-            expect=request.form.get("token") or None,
-            context={"label": label},
-        )
-    except PlanChanged:
-        db_session().rollback()
-        problem = _("What this would delete changed since you looked. Review it and confirm again.")
-        return _confirm_page(row, label, actor, problems=[problem], status=409)
-    except Blocked as blocked:
-        db_session().rollback()
-        return _confirm_page(row, label, actor, status=409, problems=blocked_reasons(blocked))
-    except (AlreadyGone, NotFound):
-        db_session().rollback()
+        op = delete_confirmed(row, actor, context={"label": label})
+    except Refusal as refused:
+        return _confirm_page(row, label, actor, problems=refused.problems, status=refused.status)
+    except Gone:
         flash(_("Someone deleted this before you did."), "warning")
-        return _go(_next())
-    except Protected:
-        db_session().rollback()
-        abort(403)
-    db_session().commit()
-    message = (
-        _("Deleted %(what)s.", what=describe.counted(op.counts, first=op.root_model))
-        if not label
-        else _("Deleted %(what)s “%(label)s”.", what=describe.noun(op.root_model), label=label)
-    )
-    node = state.tombstone.graph.governing(model)
-    flash(message, f"tombstone-undo:{op.id}" if node.soft else "success")
-    return _go(_next())
-
-
-def _go(url: str) -> ResponseReturnValue:
-    """After a POST: see ``url`` (303); from the dialog, htmx navigates there instead of
-    swapping that page into the dialog, and the notice's Undo then has the focus."""
-    if in_dialog():
-        return "", 200, {"HX-Redirect": url}
-    return redirect(url, 303)
-
-
-def in_dialog() -> bool:
-    """Whether htmx fetched this confirmation page into the dialog (tombstone.js)."""
-    return request.headers.get("HX-Target") == "tombstone-dialog-body"
+        return go(next_url())
+    what = describe.noun(op.root_model)
+    return announce(op, _("Deleted %(what)s “%(label)s”.", what=what, label=label))
 
 
 def _confirm_page(
@@ -141,19 +103,11 @@ def _confirm_page(
         blockers=[describe.blocker(b) for b in preview.blockers],
         hidden_blockers=preview.blocker_count - len(preview.blockers),
         problems=problems or [],
-        next_url=_next(),
+        next_url=next_url(),
         describe=describe,
         dialog=in_dialog(),
     )
     return page, status
-
-
-def blocked_reasons(blocked: Blocked) -> list[str]:
-    reasons = [describe.blocker(b) for b in blocked.blockers]
-    hidden = blocked.total - len(blocked.blockers)
-    if hidden > 0:
-        reasons.append(_("…and %(n)s more.", n=describe.number(hidden)))
-    return reasons
 
 
 def _load(model: type, key: str, actor: Any) -> Any:
@@ -189,7 +143,7 @@ def _label(row: Any) -> str:
 
 # -- undo, restore, purge --------------------------------------------------------------------
 def undo(op_id: int) -> ResponseReturnValue:
-    return _settle(op_id, "restore", back=_next())
+    return _settle(op_id, "restore", back=next_url())
 
 
 def restore(op_id: int) -> ResponseReturnValue:
@@ -256,22 +210,6 @@ def _refusal(error: TombstoneError) -> list[str]:
 
 
 # -- shared ----------------------------------------------------------------------------------
-def state_actor() -> Any:
-    """The current actor; anonymous visitors are sent to log in when the app requires it."""
-    access = views().access
-    actor = access.actor()
-    if actor is None and access.login_required():
-        manager = getattr(current_app, "login_manager", None)
-        if manager is not None:
-            abort(manager.unauthorized())
-        abort(401)
-    return actor
-
-
-def _next() -> str:
-    return safe_next(request.values.get("next")) or current_app.config["TOMBSTONE_VIEWS_HOME"]
-
-
 def _trash_url() -> str:
     from flask import url_for
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import abort, current_app
 
 if TYPE_CHECKING:
     from . import DeletionViews
@@ -31,3 +31,23 @@ def safe_next(value: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return value
+
+
+def state_actor() -> Any:
+    """The current actor; anonymous visitors are sent to log in when the app requires it."""
+    access = views().access
+    actor = access.actor()
+    if actor is None and access.login_required():
+        manager = getattr(current_app, "login_manager", None)
+        if manager is not None:
+            abort(manager.unauthorized())
+        abort(401)
+    return actor
+
+
+def registered_model(slug: str) -> type:
+    """The model given a page at ``/<slug>/``; any other slug is 404."""
+    model = views().models.get(slug)
+    if model is None:
+        abort(404)
+    return model
