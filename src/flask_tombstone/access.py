@@ -61,6 +61,12 @@ class Access:
         self._restorable = restorable
         self._purgeable = purgeable
 
+    def govern(self, tombstone: Any) -> None:
+        """Make ``deletable`` the engine's permission hook, unless the engine has one: the
+        views, the API and the CLI then apply one rule."""
+        if tombstone.permission is None:
+            tombstone.permission = self.deletable
+
     # -- who ---------------------------------------------------------------------------------
     def actor(self) -> Any:
         if self._actor is not None:

@@ -1,7 +1,9 @@
-"""How the views and the API write an operation's id in a URL: one spelling per operation."""
+"""How the views and the API name things in URLs: a model by its slug, an operation by one
+spelling of its id."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from werkzeug.routing import BaseConverter, ValidationError
@@ -24,3 +26,16 @@ class OperationId(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         return str(int(value))
+
+
+def default_slug(model: type) -> str:
+    """A model's URL segment unless the app names another: its table name."""
+    return str(getattr(model, "__tablename__", model.__name__.lower()))
+
+
+def registrations(models: Iterable[type] | Mapping[str, type]) -> Iterator[tuple[str | None, type]]:
+    """``(slug or None, model)`` for ``models=`` given as a list or as ``{slug: model}``."""
+    if isinstance(models, Mapping):
+        yield from models.items()
+    else:
+        yield from ((None, model) for model in models)

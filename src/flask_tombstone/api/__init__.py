@@ -29,7 +29,7 @@ from flask_tombstone.access import Access
 from flask_tombstone.core.errors import ConfigurationError
 from flask_tombstone.core.graph import Node
 from flask_tombstone.core.sql import dialect_name
-from flask_tombstone.urls import OperationId
+from flask_tombstone.urls import OperationId, default_slug, registrations
 from flask_tombstone.views.bulk import FilterParser, InvalidFilter
 
 from . import schemas
@@ -113,11 +113,9 @@ class DeletionAPI:
         self._filters: dict[type, FilterParser] = {}
         self.filter_fields: dict[type, dict[str, dict[str, Any]]] = {}
         self.table = idempotency_table(tombstone.metadata)
-        items = models.items() if isinstance(models, Mapping) else ((None, m) for m in models)
-        for slug, model in items:
+        for slug, model in registrations(models):
             self.register(model, slug=slug)
-        if tombstone.permission is None:
-            tombstone.permission = self.access.deletable
+        self.access.govern(tombstone)
         if app is not None:
             self.init_app(app)
 
@@ -141,7 +139,7 @@ class DeletionAPI:
         :raises ConfigurationError: a slug taken by another model or by the API itself, or
             a field schema the API could not check as the document says.
         """
-        slug = slug or str(getattr(model, "__tablename__", model.__name__.lower()))
+        slug = slug or default_slug(model)
         if not SLUG.fullmatch(slug) or slug in RESERVED:
             raise ConfigurationError(
                 f"/{slug}/ cannot be a model's URL in the API (lower-case letters, digits, "

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from flask_tombstone.access import Access
 from flask_tombstone.core.errors import ConfigurationError
-from flask_tombstone.urls import OperationId
+from flask_tombstone.urls import OperationId, default_slug, registrations
 
 from .bulk import FilterParser, InvalidFilter
 from .csrf import csrf_token
@@ -66,11 +66,9 @@ class DeletionViews:
         self.models: dict[str, type] = {}
         self.slugs: dict[type, str] = {}
         self.filters: dict[type, FilterParser] = {}
-        items = models.items() if isinstance(models, Mapping) else ((None, m) for m in models)
-        for slug, model in items:
+        for slug, model in registrations(models):
             self.register(model, slug=slug)
-        if tombstone.permission is None:
-            tombstone.permission = self.access.deletable
+        self.access.govern(tombstone)
         if app is not None:
             self.init_app(app)
 
@@ -80,7 +78,7 @@ class DeletionViews:
         """Give ``model`` a confirmation page at ``/<slug>/<id>/delete`` and bulk delete of a
         selection at ``/<slug>/bulk-delete?ids=..``; with ``filter`` (the app's listing
         filter, see :data:`~.bulk.FilterParser`) also of all rows matching it (``all=1``)."""
-        slug = slug or str(getattr(model, "__tablename__", model.__name__.lower()))
+        slug = slug or default_slug(model)
         if slug in self.models and self.models[slug] is not model:
             raise ConfigurationError(f"two models registered at /{slug}/", model=model.__name__)
         self.models[slug] = model
