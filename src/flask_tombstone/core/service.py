@@ -416,7 +416,8 @@ class Tombstone(Auditing):
             return
         if asked is None:
             raise NotFound(f"no live {node.name} matches the filter", model=node.name)
-        matches = node.pk.in_(asked) if target.matches is None else target.matches
+        matches = target.matches  # set with the ids (targets.resolve)
+        assert matches is not None
         taken: set[int] = set()
         if op_id is not None:
             stamped = matches & (node.col("deleted_by_op") == op_id)
