@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from flask_tombstone.core.errors import Blocker, RestoreConflict
 from flask_tombstone.core.records import Operation
@@ -128,11 +127,6 @@ def conflict(item: RestoreConflict) -> str:
             label=other.label,
         )
     return _("The %(row)s cannot come back as things are now.", row=name)
-
-
-def label_of(row: Any, label_key: str | None) -> str:
-    value = getattr(row, label_key, None) if label_key else None
-    return str(value) if value not in (None, "") else ""
 
 
 def first_upper(text: str) -> str:
