@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, false
 Criterion = ColumnElement[bool] | None
 RowHook = Callable[[Any, type], Criterion]
 OperationHook = Callable[[Any], Criterion]
+ScopeHook = Callable[[Any, Any], dict[str, Any] | None]
 
 
 class Access:
@@ -40,6 +41,11 @@ class Access:
         restore and undo.
     :param purgeable: ``purgeable(actor)``: the operations (among those seen) they may purge.
         Default: none.
+    :param scope: ``scope(actor, target)``: what an operation records as its context (a
+        JSON-able dict, e.g. the tenant or the projects it touches), so the app can scope its
+        trash and log (``operations``) by it; ``target`` is the row, the ``select()`` of a bulk
+        deletion, or, for a restore or a purge, the deletion's :class:`Operation`. Receivers
+        of :mod:`flask_tombstone.signals` can index it in the same transaction.
     """
 
     def __init__(
@@ -52,6 +58,7 @@ class Access:
         operations: OperationHook | None = None,
         restorable: OperationHook | None = None,
         purgeable: OperationHook | None = None,
+        scope: ScopeHook | None = None,
     ) -> None:
         self._actor = actor
         self._login_required = login_required
@@ -60,6 +67,7 @@ class Access:
         self._operations = operations
         self._restorable = restorable
         self._purgeable = purgeable
+        self._scope = scope
 
     def govern(self, tombstone: Any) -> None:
         """Make ``deletable`` the engine's permission hook, unless the engine has one: the
@@ -96,6 +104,9 @@ class Access:
         if self._purgeable is None:
             return false()
         return self._purgeable(actor)
+
+    def scope(self, actor: Any, target: Any) -> dict[str, Any] | None:
+        return None if self._scope is None else self._scope(actor, target)
 
 
 def login_manager_installed() -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, exists, func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from flask_tombstone import acting
 from flask_tombstone.access import where_all
 from flask_tombstone.core.graph import Node
 from flask_tombstone.core.records import Operation
@@ -32,9 +33,12 @@ def delete_row(slug: str, key: str) -> Response:
     params = query(schemas.DELETE_PARAMETERS)
     row = load(model, node, key, actor)
     check_if_match(row)
-    op = api().tombstone.delete(
+    state = api()
+    op = acting.delete(
+        state.tombstone,
+        state.access,
         row,
-        actor=actor,
+        actor,
         reason=params.get("reason") or None,
         expect=params.get("confirm_token"),
     )
@@ -126,9 +130,12 @@ def _bulk(model: type, node: Node, actor: Any) -> Response:
             count=count,
             expected_count=body["expected_count"],
         )
-    op = api().tombstone.delete(
+    state = api()
+    op = acting.delete(
+        state.tombstone,
+        state.access,
         statement,
-        actor=actor,
+        actor,
         reason=body.get("reason") or None,
         expect=body.get("confirm_token"),
     )

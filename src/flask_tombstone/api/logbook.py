@@ -11,6 +11,7 @@ from flask import current_app, jsonify
 from sqlalchemy import Select, Text, cast, exists, func, or_, select
 from werkzeug.wrappers import Response
 
+from flask_tombstone import acting
 from flask_tombstone.access import Criterion, where_all
 from flask_tombstone.core.operations import actor_id
 from flask_tombstone.core.records import Operation, OperationKind, OperationStatus
@@ -145,10 +146,13 @@ def _restore(op_id: int, actor: Any) -> Response:
     _settleable(op_id, actor, api().access.restorable(actor), "restore")
     body = checked_body(schemas.RESTORE_BODY, required=False)
     options = {} if body is MISSING else body
-    restored = api().tombstone.restore(
+    state = api()
+    restored = acting.restore(
+        state.tombstone,
+        state.access,
         op_id,
+        actor,
         with_parents=bool(options.get("with_parents", False)),
-        actor=actor,
         reason=options.get("reason") or None,
     )
     session().commit()
@@ -164,7 +168,10 @@ def purge(op_id: int) -> Response:
 def _purge(op_id: int, actor: Any) -> Response:
     _settleable(op_id, actor, api().access.purgeable(actor), "purge")
     body = checked_body(schemas.PURGE_BODY)
-    report = api().tombstone.purge(op_id, actor=actor, reason=body["reason"].strip())
+    state = api()
+    report = acting.purge(
+        state.tombstone, state.access, op_id, actor, reason=body["reason"].strip()
+    )
     session().commit()
     (purged,) = report.operations
     done = session().get(Operation, purged.purge_op_id)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, request
 from flask.typing import ResponseReturnValue
 
+from flask_tombstone import acting
 from flask_tombstone.core.errors import AlreadyGone, Blocked, NotFound, PlanChanged, Protected
 from flask_tombstone.core.records import Operation, OperationKind
 
@@ -49,9 +50,12 @@ def delete_confirmed(target: Any, actor: Any, context: dict[str, Any] | None = N
         raise Refusal([_("A reason is at most %(n)s characters.", n=REASON_MAX)], 422)
     session = db_session()
     try:
-        op: Operation = views().tombstone.delete(
+        state = views()
+        op = acting.delete(
+            state.tombstone,
+            state.access,
             target,
-            actor=actor,
+            actor,
             reason=reason or None,
             expect=request.form.get("token") or None,
             context=context,

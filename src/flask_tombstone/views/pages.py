@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import exists, select
 from sqlalchemy.exc import DBAPIError
 
+from flask_tombstone import acting
 from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import (
     Blocked,
@@ -176,10 +177,10 @@ def _settle(op_id: int, action: str, *, back: str) -> ResponseReturnValue:
     name = describe.what(op, trashed_labels([op]))
     try:
         if action == "purge":
-            state.tombstone.purge(op_id, actor=actor, reason=reason)
+            acting.purge(state.tombstone, state.access, op_id, actor, reason=reason)
             done = _("Purged %(what)s for good.", what=name)
         else:
-            state.tombstone.restore(op_id, actor=actor)
+            acting.restore(state.tombstone, state.access, op_id, actor)
             done = _("Restored %(what)s.", what=name)
     except TombstoneError as error:
         session.rollback()
