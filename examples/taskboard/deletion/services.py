@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
-
 from flask_tombstone import (
     AlreadyGone,
     Blocked,
@@ -25,9 +23,9 @@ from flask_tombstone import (
     TombstoneError,
 )
 from taskboard.auth.services import close_deleted_accounts
-from taskboard.extensions import db, tombstone
-from taskboard.models import Comment, Item, Project, Tag, User
-from taskboard.operations.scope import record_scope
+from taskboard.extensions import tombstone
+from taskboard.models import User
+from taskboard.operations.scope import projects_touched, record_scope
 
 from . import explain
 from .errors import Refused
@@ -95,26 +93,6 @@ def _check(command: DeleteCommand) -> None:
         reasons.append(f"Keep the reason under {REASON_LENGTH} characters.")
     if reasons:
         raise Refused("This deletion cannot go ahead", reasons, status, "invalid")
-
-
-def projects_touched(target: Any) -> list[int]:
-    """The projects a deletion of ``target`` touches (what scopes it in the trash and log)."""
-    if isinstance(target, Select):
-        entity = target.column_descriptions[0]["entity"]
-        if entity is Comment:
-            items = target.with_only_columns(Comment.item_id).order_by(None)
-            query = select(Item.project_id).where(Item.id.in_(items)).distinct()
-        else:
-            column = {Project: Project.id, Item: Item.project_id, Tag: Tag.project_id}[entity]
-            query = target.with_only_columns(column).distinct().order_by(None)
-        return sorted(int(i) for i in db.session.scalars(query))
-    if isinstance(target, Project):
-        return [target.id]
-    if isinstance(target, Item | Tag):
-        return [target.project_id]
-    if isinstance(target, Comment):
-        return [target.item.project_id]
-    return []
 
 
 def refusal(error: TombstoneError) -> Refused:

@@ -1,0 +1,82 @@
+"""Taskboard's rules as configuration of Flask-Tombstone's :class:`~flask_tombstone.access.Access`
+hooks, used by the deletion views, the deletion API and the engine alike:
+
+- who is acting: the logged-in user on pages, the bearer token's user on the API;
+- what they see: :mod:`.rows` (their projects' rows; 404 outside);
+- what they delete: :mod:`.permissions` (checked by the engine over every row reached);
+- which operations they read, restore and purge: :mod:`.operations`;
+- how an operation is scoped: the projects it touches, recorded in its context and indexed
+  in ``operation_project`` (:func:`index_operations`) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import ColumnElement, false
+
+from flask_tombstone import Operation, PurgeReport, signals
+from flask_tombstone.access import Access, login_user
+from taskboard.models import User
+from taskboard.operations.scope import projects_touched, record_scope, scope_of
+
+from . import operations, permissions, rows
+
+PROJECTS = "project_ids"  # the operation's context key
+
+
+def actor() -> User | None:
+    """The API's token user (set by its authentication), else the logged-in user."""
+    api_user: User | None = g.get("api_user")
+    return api_user if api_user is not None else login_user()
+
+
+def visible(user: User, model: type) -> ColumnElement[bool]:
+    return rows.scope(model, user) if model in rows.SCOPES else false()
+
+
+def scope(user: User | None, target: Any) -> dict[str, Any]:
+    """The projects an operation touches: from the deletion for a restore or a purge, else
+    from what is deleted (read before the deletion)."""
+    if isinstance(target, Operation):
+        return {PROJECTS: scope_of(target.id)}
+    return {PROJECTS: projects_touched(target)}
+
+
+ACCESS = Access(
+    actor=actor,
+    login_required=True,
+    visible=visible,
+    deletable=permissions.deletable_rows,
+    operations=operations.readable,
+    restorable=operations.restorable,
+    purgeable=operations.purgeable,
+    scope=scope,
+)
+
+
+def index_operations(app: Flask) -> None:
+    """Index every operation the extension runs under the projects it touched, and end the
+    logins of accounts it put in the trash, inside the operation's transaction."""
+    from taskboard.auth.services import close_deleted_accounts
+
+    def projects(op: Operation) -> list[int]:
+        return [int(p) for p in (op.context or {}).get(PROJECTS, [])]
+
+    def deleted(sender: Flask, operation: Operation, **extra: Any) -> None:
+        record_scope(operation.id, projects(operation))
+        if operation.counts.get("User"):
+            close_deleted_accounts(operation.id)
+
+    def restored(sender: Flask, operation: Operation, **extra: Any) -> None:
+        record_scope(operation.id, projects(operation))
+
+    def purged(sender: Flask, report: PurgeReport, deletion: Operation, **extra: Any) -> None:
+        for done in report.operations:
+            if done.purge_op_id is not None:
+                record_scope(done.purge_op_id, projects(deletion))
+
+    signals.deleted.connect(deleted, app, weak=False)
+    signals.restored.connect(restored, app, weak=False)
+    signals.purged.connect(purged, app, weak=False)
