@@ -24,6 +24,7 @@ from taskboard.operations.scope import projects_touched, record_scope, scope_of
 from . import operations, permissions, rows
 
 PROJECTS = "project_ids"  # the operation's context key
+INDEXED = "taskboard.operation_index"  # app.extensions: the receivers are connected
 
 
 def actor() -> User | None:
@@ -58,8 +59,13 @@ ACCESS = Access(
 
 def index_operations(app: Flask) -> None:
     """Index every operation the extension runs under the projects it touched, and end the
-    logins of accounts it put in the trash, inside the operation's transaction."""
+    logins of accounts it put in the trash, inside the operation's transaction. Once per
+    app: the views and the API both ask for it."""
     from taskboard.auth.services import close_deleted_accounts
+
+    if app.extensions.get(INDEXED):
+        return
+    app.extensions[INDEXED] = True
 
     def projects(op: Operation) -> list[int]:
         return [int(p) for p in (op.context or {}).get(PROJECTS, [])]
