@@ -23,6 +23,7 @@ Criterion = ColumnElement[bool] | None
 RowHook = Callable[[Any, type], Criterion]
 OperationHook = Callable[[Any], Criterion]
 ScopeHook = Callable[[Any, Any], dict[str, Any] | None]
+ActorHook = Callable[[Any], bool]
 
 
 class Access:
@@ -46,6 +47,9 @@ class Access:
         trash and log (``operations``) by it; ``target`` is the row, the ``select()`` of a bulk
         deletion, or, for a restore or a purge, the deletion's :class:`Operation`. Receivers
         of :mod:`flask_tombstone.signals` can index it in the same transaction.
+    :param permanent: ``permanent(actor) -> bool``: whether the actor may delete permanently
+        (skipping the trash) rows of models that otherwise go to the trash; the confirmation
+        page then offers it, with a required reason. Default: nobody.
     """
 
     def __init__(
@@ -59,6 +63,7 @@ class Access:
         restorable: OperationHook | None = None,
         purgeable: OperationHook | None = None,
         scope: ScopeHook | None = None,
+        permanent: ActorHook | None = None,
     ) -> None:
         self._actor = actor
         self._login_required = login_required
@@ -68,6 +73,7 @@ class Access:
         self._restorable = restorable
         self._purgeable = purgeable
         self._scope = scope
+        self._permanent = permanent
 
     def govern(self, tombstone: Any) -> None:
         """Make ``deletable`` the engine's permission hook, unless the engine has one: the
@@ -107,6 +113,10 @@ class Access:
 
     def scope(self, actor: Any, target: Any) -> dict[str, Any] | None:
         return None if self._scope is None else self._scope(actor, target)
+
+    def permanent(self, actor: Any) -> bool:
+        """Whether ``actor`` may delete permanently what would otherwise go to the trash."""
+        return False if self._permanent is None else bool(self._permanent(actor))
 
 
 def login_manager_installed() -> bool:

@@ -14,7 +14,7 @@ enhances. Who may see and do what is :class:`~.access.Access`'s to say.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, g, url_for
@@ -27,6 +27,9 @@ from flask_tombstone.urls import OperationId, default_slug, registrations
 from .bulk import FilterParser, InvalidFilter
 from .csrf import csrf_token
 from .i18n import _
+
+RowUrl = Callable[[type, Any], "str | None"]
+"""``row_url(model, key)``: where the app shows a row, or ``None``."""
 
 VIEWS_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_VIEWS_BASE_TEMPLATE": "tombstone/layout.html",  # the app's layout to extend
@@ -47,6 +50,8 @@ class DeletionViews:
         restore, nobody may purge). Its ``deletable`` hook becomes the engine's permission
         when the engine has none, so the API and the CLI apply it too.
     :param url_prefix: where the blueprint is mounted.
+    :param row_url: ``row_url(model, key) -> str | None``: the app's page of a row, so that
+        a restore refused because a live row took a unique value links to that row.
     """
 
     def __init__(
@@ -57,12 +62,14 @@ class DeletionViews:
         models: Iterable[type] | Mapping[str, type] = (),
         access: Access | None = None,
         url_prefix: str = "",
+        row_url: RowUrl | None = None,
     ) -> None:
         if tombstone is None:
             raise TypeError("DeletionViews(app, tombstone, ...) needs the app's Tombstone")
         self.tombstone = tombstone
         self.access = access or Access()
         self.url_prefix = url_prefix
+        self.row_url = row_url
         self.models: dict[str, type] = {}
         self.slugs: dict[type, str] = {}
         self.filters: dict[type, FilterParser] = {}

@@ -41,13 +41,17 @@ def blocked_reasons(blocked: Blocked) -> list[str]:
     return reasons
 
 
-def delete_confirmed(target: Any, actor: Any, context: dict[str, Any] | None = None) -> Operation:
+def delete_confirmed(
+    target: Any, actor: Any, context: dict[str, Any] | None = None, *, hard: bool = False
+) -> Operation:
     """Delete ``target`` as the confirmation form asks (its reason and confirm token) and
     commit; on a refusal roll back and raise :class:`Refusal` or :class:`Gone` (a protected
-    model is 403)."""
+    model is 403). ``hard``: permanently, which needs a reason."""
     reason = request.form.get("reason", "").strip()
     if len(reason) > REASON_MAX or "\x00" in reason:
         raise Refusal([_("A reason is at most %(n)s characters.", n=REASON_MAX)], 422)
+    if hard and not reason:
+        raise Refusal([_("Say why: a permanent deletion cannot be undone.")], 422)
     session = db_session()
     try:
         state = views()
@@ -59,6 +63,7 @@ def delete_confirmed(target: Any, actor: Any, context: dict[str, Any] | None = N
             reason=reason or None,
             expect=request.form.get("token") or None,
             context=context,
+            hard=hard,
         )
     except PlanChanged:
         session.rollback()

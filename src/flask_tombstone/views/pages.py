@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from typing import Any
+from uuid import uuid4
 
 from flask import (
     Blueprint,
@@ -14,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import exists, select
@@ -26,6 +28,7 @@ from flask_tombstone.core.errors import (
     Conflict,
     DatabaseFailure,
     InvalidTarget,
+    RestoreConflict,
     Settled,
     TombstoneError,
 )
@@ -68,37 +71,70 @@ def route(blueprint: Blueprint) -> None:
 
 # -- delete ----------------------------------------------------------------------------------
 def confirm(slug: str, key: str) -> ResponseReturnValue:
-    """GET: what deleting the row would do. POST: delete exactly that, or say why not."""
+    """GET: what deleting the row would do. POST: delete exactly that, or say why not.
+    ``hard=1``: permanently, for those :meth:`Access.permanent` allows (403 otherwise)."""
     actor = state_actor()
     model = registered_model(slug)
     row = _load(model, key, actor)
+    hard = _hard(model, actor)
     label = _label(row)
     if request.method == "GET":
-        return _confirm_page(row, label, actor)
+        return _confirm_page(row, label, actor, hard=hard)
     check_csrf()
     try:
-        op = delete_confirmed(row, actor, context={"label": label})
+        op = delete_confirmed(row, actor, context={"label": label}, hard=hard)
     except Refusal as refused:
-        return _confirm_page(row, label, actor, problems=refused.problems, status=refused.status)
+        return _confirm_page(
+            row, label, actor, hard=hard, problems=refused.problems, status=refused.status
+        )
     except Gone:
         flash(_("Someone deleted this before you did."), "warning")
         return go(next_url())
     what = describe.noun(op.root_model)
+    if hard:
+        return announce(op, _("Deleted %(what)s “%(label)s” for good.", what=what, label=label))
     return announce(op, _("Deleted %(what)s “%(label)s”.", what=what, label=label))
 
 
+def _hard(model: type, actor: Any) -> bool:
+    """Whether this is a permanent deletion of a row that would go to the trash: asked for
+    with ``hard=1``, and 403 unless the actor may."""
+    if request.values.get("hard") != "1":
+        return False
+    if not views().access.permanent(actor):
+        abort(403)
+    return bool(views().tombstone.graph.governing(model).soft)
+
+
 def _confirm_page(
-    row: Any, label: str, actor: Any, *, problems: list[str] | None = None, status: int = 200
+    row: Any,
+    label: str,
+    actor: Any,
+    *,
+    hard: bool = False,
+    problems: list[str] | None = None,
+    status: int = 200,
 ) -> ResponseReturnValue:
     state = views()
-    preview = state.tombstone.preview(row, actor=actor)
+    preview = state.tombstone.preview(row, actor=actor, hard=hard)
     node = state.tombstone.graph.governing(type(row))
+    permanent_url = None
+    if node.soft and not hard and state.access.permanent(actor):
+        permanent_url = url_for(
+            "tombstone.confirm",
+            slug=state.slugs[type(row)],
+            key=getattr(row, node.pk_key),
+            hard="1",
+            next=next_url(),
+        )
     page = render_template(
         "tombstone/confirm.html",
         row=row,
         label=label,
         model=node.name,
-        soft=node.soft,
+        soft=node.soft and not hard,
+        hard=hard,
+        permanent_url=permanent_url,
         preview=preview,
         others={k: v for k, v in preview.counts.items() if k != node.name and v},
         blockers=[describe.blocker(b) for b in preview.blockers],
@@ -180,18 +216,122 @@ def _settle(op_id: int, action: str, *, back: str) -> ResponseReturnValue:
             acting.purge(state.tombstone, state.access, op_id, actor, reason=reason)
             done = _("Purged %(what)s for good.", what=name)
         else:
-            acting.restore(state.tombstone, state.access, op_id, actor)
+            with_parents = request.form.get("with_parents") == "1"
+            parents = _restore(op_id, actor, with_parents=with_parents)
             done = _("Restored %(what)s.", what=name)
+            if parents:
+                done = _(
+                    "Restored %(what)s, with %(parents)s.",
+                    what=name,
+                    parents=_names(parents),
+                )
     except TombstoneError as error:
         session.rollback()
         if isinstance(error, DatabaseFailure):
             raise
+        if action != "purge" and isinstance(error, Conflict) and error.conflicts:
+            return _restore_refused(op, error, actor, back)
         for line in _refusal(error):
             flash(line, "error")
         return redirect(back, 303)
     session.commit()
     flash(done, "success")
     return redirect(back, 303)
+
+
+def _restore(op_id: int, actor: Any, *, with_parents: bool) -> list[Operation]:
+    """Restore deletion ``op_id``; ``with_parents``: with the deletions that trashed the
+    parents its rows need, when the actor may restore every one of them (else as if not
+    asked). The parents' deletions brought back."""
+    state = views()
+    if not with_parents:
+        acting.restore(state.tombstone, state.access, op_id, actor)
+        return []
+    request_id = f"tombstone-views:{uuid4().hex}"
+    restored = acting.restore(
+        state.tombstone, state.access, op_id, actor, with_parents=True, request_id=request_id
+    )
+    session = db_session()
+    brought = list(
+        session.scalars(
+            select(Operation.ref_op).where(
+                Operation.request_id == request_id, Operation.id != restored.id
+            )
+        )
+    )
+    if not brought:
+        return []
+    parents = list(session.scalars(select(Operation).where(Operation.id.in_(brought))))
+    if len(_restorable(parents, actor)) < len(brought):
+        session.rollback()  # one of them is not theirs to restore: the plain restore's answer
+        acting.restore(state.tombstone, state.access, op_id, actor)
+        return []
+    return parents
+
+
+def _restorable(ops: list[Operation], actor: Any) -> set[int]:
+    """Those of ``ops`` the actor sees and may restore."""
+    state = views()
+    ids = [op.id for op in ops]
+    rules = where_all(state.access.operations(actor), state.access.restorable(actor))
+    if not ids:
+        return set()
+    query = select(Operation.id).where(Operation.id.in_(ids), *rules)
+    return set(db_session().scalars(query))
+
+
+def _names(ops: list[Operation]) -> str:
+    labels = trashed_labels(ops)
+    names = [describe.what(op, labels) for op in ops]
+    if len(names) == 1:
+        return names[0]
+    return _("%(list)s and %(last)s", list=", ".join(names[:-1]), last=names[-1])
+
+
+def _restore_refused(op: Operation, error: Conflict, actor: Any, back: str) -> ResponseReturnValue:
+    """Why the deletion cannot come back, each conflict in words (with a link to a live row
+    that took a unique value, when the app says where rows are shown), and, when only
+    parents in the trash stand in the way and the actor may restore their deletions, a
+    "Restore with ..." button."""
+    session = db_session()
+    ids = sorted(
+        {
+            c.other_operation
+            for c in error.conflicts
+            if c.reason == "parent_in_trash" and c.other_operation is not None
+        }
+    )
+    only_parents = bool(ids) and all(c.reason == "parent_in_trash" for c in error.conflicts)
+    offer = None
+    if only_parents and request.form.get("with_parents") != "1":
+        parents = list(session.scalars(select(Operation).where(Operation.id.in_(ids))))
+        if len(_restorable(parents, actor)) == len(ids):
+            offer = _names(parents)
+    reasons = [(describe.conflict(c), _conflict_link(c)) for c in error.conflicts]
+    page = render_template(
+        "tombstone/refused.html",
+        title=_("%(what)s cannot be restored yet", what=describe.first_upper(describe.what(op))),
+        reasons=reasons,
+        op=op,
+        offer=offer,
+        back=back,
+    )
+    return page, 409
+
+
+def _conflict_link(item: RestoreConflict) -> tuple[str, str] | None:
+    """Where the live row that took a unique value is shown, and its name."""
+    state = views()
+    other = item.other
+    if item.reason != "unique" or other is None or state.row_url is None:
+        return None
+    node = state.tombstone.graph.nodes_by_name().get(other.model)
+    if node is None:
+        return None
+    url = state.row_url(node.cls, other.id)
+    if not url:
+        return None
+    return url, _("Go to %(what)s “%(label)s”", what=describe.noun(other.model), label=other.label)
 
 
 def _refusal(error: TombstoneError) -> list[str]:
@@ -212,8 +352,6 @@ def _refusal(error: TombstoneError) -> list[str]:
 
 # -- shared ----------------------------------------------------------------------------------
 def _trash_url() -> str:
-    from flask import url_for
-
     return safe_next(request.values.get("next")) or url_for("tombstone.trash")
 
 
