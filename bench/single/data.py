@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
+from flask_tombstone.core.records import install_tables
+
 from .models import AUTHOR, OWNER, Base
 
 URLS = {
@@ -68,6 +70,7 @@ def load(engine: Engine, kind: str, comments: int) -> int:
     """Fresh tables with ``comments`` comments, five per item, items spread over ten projects
     of one owner; returns the number of items."""
     tables = [Base.metadata.tables[name] for name in DATA_TABLES]
+    install_tables(Base.metadata)  # the engine's own tables, also before any Tombstone exists
     Base.metadata.drop_all(engine, tables=tables)
     Base.metadata.create_all(engine)
     items = comments // COMMENTS_PER_ITEM

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import Integer, Table, delete, func, insert, literal, null, select, update
 from sqlalchemy.orm import Session
 
+from .errors import ConfigurationError
 from .graph import Node
 from .keys import fits_row_id
+from .operations import FROM_SEQUENCE, next_in_sequence
 from .planner import NestedRows, Plan, RowSets, StampedRows, Step, derived
 from .policy import Rule
 from .records import JournalEntry, JournalKind
@@ -34,26 +36,38 @@ def run(session: Session, statement: Any) -> int:
 
 @dataclass(frozen=True)
 class Stamped:
-    """Rows stamped per model, and how many of them the target itself asked for (the rest
-    of the target model's count is replies reached through a self-reference)."""
+    """Rows stamped per model, how many of them the target itself asked for (the rest of the
+    target model's count is replies reached through a self-reference), and the id they were
+    stamped with."""
 
     counts: dict[str, int]
     roots: int
+    op_id: Any = None
 
 
-def stamp_soft(session: Session, plan: Plan, op_id: int, now: datetime, sets: RowSets) -> Stamped:
+def stamp_soft(session: Session, plan: Plan, op_id: Any, now: datetime, sets: RowSets) -> Stamped:
     """Stamp every step's live rows with ``deleted_at`` and ``deleted_by_op``.
 
-    ``sets`` finds the parent rows already stamped: all of the operation's, or (chunked) the
-    current chunk's.
+    ``op_id`` is the operation's id, a SQL expression giving it (SQLite's ``max(id) + 1``),
+    or :data:`~.operations.FROM_SEQUENCE`: the first statement then takes it from the
+    operations table's sequence and returns it with its count (PostgreSQL), and ``sets``
+    (a :class:`StampedRows`) learns it. ``sets`` finds the parent rows already stamped: all
+    of the operation's, or (chunked) the current chunk's.
     """
     counts: dict[str, int] = {}
     roots = 0
     for step in plan.steps:
         table = step.node.table
-        values = kept_as_they_are(table) | {"deleted_at": now, "deleted_by_op": op_id}
-        n = run(session, update(table).where(step.where(sets, with_self=False)).values(values))
-        if step is plan.steps[0]:
+        first = step is plan.steps[0]
+        if first and op_id is FROM_SEQUENCE:
+            op_id, n = _stamp_from_sequence(session, table, step.where(sets, with_self=False), now)
+            assert isinstance(sets, StampedRows)
+            sets.op_ids = [op_id]
+            values = kept_as_they_are(table) | {"deleted_at": now, "deleted_by_op": op_id}
+        else:
+            values = kept_as_they_are(table) | {"deleted_at": now, "deleted_by_op": op_id}
+            n = run(session, update(table).where(step.where(sets, with_self=False)).values(values))
+        if first:
             roots = n
         if step.self_links and n:
             # Self-references (replies to comments): one statement a level, until none is
@@ -64,7 +78,36 @@ def stamp_soft(session: Session, plan: Plan, op_id: int, now: datetime, sets: Ro
                     break
                 n += level
         counts[step.node.name] = n
-    return Stamped(counts, roots)
+    return Stamped(counts, roots, op_id)
+
+
+def _stamp_from_sequence(
+    session: Session, table: Table, where: Any, now: datetime
+) -> tuple[int, int]:
+    """PostgreSQL: take the operation's id from its table's sequence and stamp the first
+    step's rows with it, in one statement; returns the id and the rows stamped."""
+    found, n = session.connection().execute(from_sequence(table, where, now)).one()
+    return checked_sequence_id(found), int(n)
+
+
+def from_sequence(table: Table, where: Any, now: Any) -> Any:
+    """PostgreSQL: one statement taking the operation's id from its table's sequence and
+    stamping rows (``where``) with it; it returns the id and the rows stamped."""
+    new_op = select(next_in_sequence().label("id")).cte("tombstone_new_op")
+    op_id = select(new_op.c.id).scalar_subquery()
+    values = kept_as_they_are(table) | {"deleted_at": now, "deleted_by_op": op_id}
+    stamped = (
+        update(table).where(where).values(values).returning(literal(1)).cte("tombstone_stamped")
+    )
+    return select(op_id, select(func.count()).select_from(stamped).scalar_subquery())
+
+
+def checked_sequence_id(found: Any) -> int:
+    if found is None:  # no sequence behind the column (pg_get_serial_sequence said NULL)
+        raise ConfigurationError(
+            "tombstone_operation.id has no sequence of its own (serial or identity)"
+        )
+    return int(found)
 
 
 def kept_as_they_are(table: Table) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Writing the operations table: an operation is opened, then closed with its counts."""
+"""Writing the operations table: an operation is written once, finished, after its work where
+its id can be known beforehand; otherwise opened, then closed with its counts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, exists, insert, select, update
+from sqlalchemy import JSON, Table, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -145,14 +146,67 @@ def record_operation(
     target: dict[str, Any],
     counts: dict[str, int],
     effects: dict[str, Any] | None = None,
+    ref_op: int | None = None,
+    created_at: datetime | None = None,
+    op_id: Any = None,
 ) -> Operation:
-    """Write a finished operation in one INSERT, for work that did not need its id."""
+    """Write a finished operation in one INSERT, after its work: for work that did not need
+    its id (a restore, a hard delete journaling nothing), or whose rows were stamped with
+    the id decided beforehand (``op_id``, from :func:`reserved_id`)."""
     values = _row(
-        request, kind=kind, root_model=root_model, target=target, ref_op=None, created_at=None
+        request,
+        kind=kind,
+        root_model=root_model,
+        target=target,
+        ref_op=ref_op,
+        created_at=created_at,
     ) | _closing(counts, effects, done=True)
-    op_id = _insert(session, values)
+    if op_id is None:
+        written = _insert(session, values)
+    elif isinstance(op_id, int):
+        written = _insert(session, values | {"id": op_id})
+    else:  # SQLite: the id as the same expression the rows were stamped with
+        statement = insert(OPERATIONS).values(id=op_id)
+        key = session.connection().execute(statement, values).inserted_primary_key
+        assert key is not None
+        written = int(key[0])
     session.info[FINISHED] = True
-    return as_loaded(session, {"id": op_id} | values)
+    return as_loaded(session, {"id": written} | values)
+
+
+def reserved_id(dialect: str) -> Any:
+    """How a soft delete knows its operation's id before the row exists, so that the row is
+    written once, finished, with its exact counts, after the rows are stamped:
+
+    - PostgreSQL: the next value of the table's sequence, taken by the first stamping
+      statement (:data:`FROM_SEQUENCE`, see :func:`.execute.stamp_soft`), which returns it;
+      sequences are never handed out twice, so the later ``INSERT`` with that id is safe;
+    - SQLite: ``max(id) + 1``, the id SQLite itself would give the row (a SQL expression,
+      the same in every statement of the operation): from its first write the transaction
+      holds the database's only write lock, so no other connection inserts in between, and
+      the engine writes no other operation row before this one's;
+    - ``None`` elsewhere (MariaDB/MySQL: no sequence behind ``AUTO_INCREMENT``, and
+      ``max(id) + 1`` read by two transactions at once would collide): the row is opened
+      ``running`` first and finished with an ``UPDATE``.
+    """
+    if dialect == "postgresql":
+        return FROM_SEQUENCE
+    if dialect == "sqlite":
+        return NEXT_ROWID
+    return None
+
+
+NEXT_ROWID = select(func.coalesce(func.max(OPERATIONS.c.id), 0) + 1).scalar_subquery()
+"""SQLite's :func:`reserved_id`: the id the next row of the operations table gets."""
+
+FROM_SEQUENCE = "sequence"
+"""A :func:`reserved_id`: the id comes from the operations table's sequence, in the first
+statement that stamps rows with it."""
+
+
+def next_in_sequence() -> Any:
+    """``nextval`` of the sequence behind ``tombstone_operation.id`` (serial or identity)."""
+    return func.nextval(func.pg_get_serial_sequence(OPERATIONS.name, "id"))
 
 
 def as_loaded(session: Session, values: dict[str, Any]) -> Operation:

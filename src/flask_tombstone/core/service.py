@@ -43,6 +43,7 @@ from .operations import (
     lock_operation,
     open_operation,
     record_operation,
+    reserved_id,
     settled_by,
     trash_query,
 )
@@ -51,7 +52,12 @@ from .policy import Policy
 from .preview import Preview, build_preview
 from .purge import Purger, PurgeReport
 from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
-from .restore import parent_conflicts, parent_operations, restorable_nodes, unique_conflicts
+from .restore import (
+    parent_conflicts,
+    parent_operations,
+    restorable_nodes,
+    unique_conflicts,
+)
 from .sealing import Auditing
 from .snapshots import read_snapshots
 from .sql import INTERNAL, dialect_name
@@ -340,23 +346,41 @@ class Tombstone(Auditing):
     ) -> Operation:
         target = plan.target
         now = utcnow()  # the operation's time is its rows' deleted_at
-        opened = open_operation(
-            session,
-            request,
-            kind=OperationKind.DELETE,
-            root_model=target.node.name,
-            target=target.description,
-            created_at=now,
-        )
-        op_id = opened.id
         wrap = self._wrap(session)
+        dialect = dialect_name(session)
+        reserved = reserved_id(dialect)
+        opened = None
+        op_id: Any = reserved
+        if reserved is None:  # the row first, running, for its id; finished below
+            opened = open_operation(
+                session,
+                request,
+                kind=OperationKind.DELETE,
+                root_model=target.node.name,
+                target=target.description,
+                created_at=now,
+            )
+            op_id = opened.id
+        stamped = stamp_soft(session, plan, op_id, now, StampedRows([op_id], wrap=wrap))
+        op_id = stamped.op_id  # known now (PostgreSQL's came back with the first statement)
         sets = StampedRows([op_id], wrap=wrap)
-        stamped = stamp_soft(session, plan, op_id, now, sets)
         self._check_found(session, target, stamped.roots, missing_ok, op_id)
         self._check_blockers(session, plan, sets, request)
         if expect is not None:
             self._check_token(session, plan, sets, expect)
-        op = finish_operation(session, opened, stamped.counts)
+        if opened is not None:
+            op = finish_operation(session, opened, stamped.counts)
+        else:  # written once, finished, with its counts: nothing is written if refused above
+            op = record_operation(
+                session,
+                request,
+                kind=OperationKind.DELETE,
+                root_model=target.node.name,
+                target=target.description,
+                counts=stamped.counts,
+                created_at=now,
+                op_id=op_id,
+            )
         op.target_rows = stamped.roots
         return op
 
@@ -408,7 +432,7 @@ class Tombstone(Auditing):
         return int(session.execute(query, execution_options=INTERNAL).scalar_one())
 
     def _check_found(
-        self, session: Session, target: Target, found: int, missing_ok: bool, op_id: int | None
+        self, session: Session, target: Target, found: int, missing_ok: bool, op_id: Any
     ) -> None:
         node = target.node
         asked = target.ids
@@ -508,20 +532,18 @@ class Tombstone(Auditing):
             for op in ops:
                 op_nodes = restorable_nodes(self.graph, op.counts)
                 counts = unstamp(session, op_nodes, [op.id], wrap)
-                if not any(counts.values()):
-                    raise Conflict(
-                        detail=f"operation {op.id} has nothing left to restore: its rows were "
-                        f"brought back by hand or removed for good since"
-                    )
-                opened = open_operation(
+                _refuse_empty(op, counts)
+                # Nothing needs the restore's id before its work: written once, finished.
+                done = record_operation(
                     session,
                     request,
                     kind=OperationKind.RESTORE,
                     root_model=op.root_model,
                     target={"operation": op.id},
+                    counts=counts,
                     ref_op=op.id,
                 )
-                restored.append(finish_operation(session, opened, counts))
+                restored.append(done)
         refresh_restored(session, nodes)
         return restored[0]
 
@@ -649,6 +671,14 @@ class Tombstone(Auditing):
         """``(table name, row as a dict)`` for every row hard-delete or purge operation
         ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled."""
         return read_snapshots(self.session_for(None, session), op_id)
+
+
+def _refuse_empty(op: Operation, counts: dict[str, int]) -> None:
+    if not any(counts.values()):
+        raise Conflict(
+            detail=f"operation {op.id} has nothing left to restore: its rows were "
+            f"brought back by hand or removed for good since"
+        )
 
 
 def _merged_counts(ops: list[Operation]) -> dict[str, int]:
