@@ -1,4 +1,5 @@
-"""The databases the test suite runs on: SQLite always, PostgreSQL and MariaDB when reachable.
+"""The servers the test suite runs on: SQLite always, PostgreSQL, MariaDB and Redis when
+reachable.
 
 Each pytest run gets a database of its own on each server (created at start, dropped at the
 end), so that several runs on one machine never see each other's tables. With
@@ -27,6 +28,7 @@ SERVER_URLS = {
     ),
 }
 KINDS = ("sqlite", "postgresql", "mariadb")
+REDIS_URL = os.environ.get("TOMBSTONE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def servers_required() -> bool:
@@ -65,6 +67,27 @@ def scratch_database(kind: str, tmp_dir: Path) -> Iterator[str]:
             else:
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         admin.dispose()
+
+
+@contextmanager
+def scratch_redis() -> Iterator[str]:
+    """A key prefix of one's own on the Redis at ``REDIS_URL``: every key holding it is removed
+    afterwards. Unreachable, Redis is skipped (or fails) as :func:`unavailable` says."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        client.close()
+        unavailable("redis", type(error).__name__)
+    prefix = f"tombstone-test-{uuid.uuid4().hex}"
+    try:
+        yield prefix
+    finally:
+        for name in client.scan_iter(match=f"*{prefix}*"):
+            client.delete(name)
+        client.close()
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:

@@ -4,19 +4,16 @@ and a seal that fails never fails the commit."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dbs import unavailable
+from dbs import REDIS_URL, scratch_redis
 from flask_tombstone.core import (
     AnchorError,
     AuditSettings,
@@ -32,7 +29,6 @@ from .conftest import World
 from .models import Item
 
 KEY = "5e0c2b4d6f8a1c3e5b7d9f0a2c4e6b8d1f3a5c7e9b0d2f4a6c8e1b3d5f7a9c0e"
-REDIS_URL = os.environ.get("TOMBSTONE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def head(seq: int, digit: str = "a") -> Head:
@@ -41,16 +37,8 @@ def head(seq: int, digit: str = "a") -> Head:
 
 @pytest.fixture
 def redis_key() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        unavailable("redis", type(error).__name__)
-    key = f"tombstone-test-{uuid.uuid4().hex}:audit-head"
-    yield key
-    client.delete(key)
-    client.close()
+    with scratch_redis() as prefix:
+        yield f"{prefix}:audit-head"
 
 
 @pytest.fixture(params=["file", "redis"])

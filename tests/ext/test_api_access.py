@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from flask_tombstone import Operation
 
-from .api_board import Caller, Note, Task, board, db, doc, live, snapshot, task
+from .board import Caller, Note, Task, board, db, doc, live, snapshot, task
 
 PROBLEM = "application/problem+json"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from flask_tombstone import Operation
 
-from .api_board import Caller, Note, Task, board, create_app, db, doc, live, snapshot, task
+from .board import Caller, Note, Task, board, create_app, db, doc, live, snapshot, task
 
 PROBLEM = "application/problem+json"
 
@@ -324,18 +324,18 @@ def test_the_api_serves_the_views_registrations(db_kind: str, server_urls: dict[
     from flask_tombstone.api import DeletionAPI
     from flask_tombstone.views import DeletionViews
 
-    from . import api_board
+    from . import board as small
 
     app = Flask(__name__)
     app.config |= {"SQLALCHEMY_DATABASE_URI": server_urls[db_kind], "SECRET_KEY": "t"}
     db.init_app(app)
-    tombstone = api_board.Tombstone(app, db=db)
-    access = Access(actor=api_board.bearer, login_required=True, visible=api_board.visible)
+    tombstone = small.Tombstone(app, db=db)
+    access = Access(actor=small.bearer, login_required=True, visible=small.visible)
     views = DeletionViews(app, tombstone, access=access)
-    views.register(Task, slug="tasks", filter=api_board.task_filter)
+    views.register(Task, slug="tasks", filter=small.task_filter)
     DeletionAPI(app, tombstone, views=views)
     views.register(Note, slug="notes")  # registered after: the API sees it too
-    api_board.seed(app)
+    small.seed(app)
     try:
         mia = Caller(app, "mia")
         body = {"filter": {"locked": "1"}, "expected_count": 1}

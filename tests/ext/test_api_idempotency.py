@@ -4,23 +4,19 @@ request under the key is 422, a request still running is 409 with ``Retry-After`
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 from flask import Flask
 from sqlalchemy import func, select
 
-from dbs import unavailable
+from dbs import REDIS_URL, scratch_redis
 from flask_tombstone import Operation
 
-from .api_board import Caller, board, db, live, task
+from .board import Caller, board, db, live, task
 
-REDIS_URL = os.environ.get("TOMBSTONE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 BULK = "/api/tasks/bulk-delete"
 
 
@@ -29,17 +25,11 @@ def store(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     if request.param == "database":
         yield {}
         return
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        client.close()
-        unavailable("redis", type(error).__name__)
-    prefix = f"tombstone-test-{uuid.uuid4().hex}"
-    yield {"TOMBSTONE_API_IDEMPOTENCY_STORE": REDIS_URL, "TOMBSTONE_API_IDEMPOTENCY_PREFIX": prefix}
-    for name in client.scan_iter(match=f"{prefix}*"):
-        client.delete(name)
-    client.close()
+    with scratch_redis() as prefix:
+        yield {
+            "TOMBSTONE_API_IDEMPOTENCY_STORE": REDIS_URL,
+            "TOMBSTONE_API_IDEMPOTENCY_PREFIX": prefix,
+        }
 
 
 @pytest.fixture

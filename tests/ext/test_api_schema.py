@@ -16,7 +16,7 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
 
-from .api_board import Caller, board, task
+from .board import Caller, board, task
 
 EXAMPLES = 25
 

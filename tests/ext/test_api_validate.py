@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from flask_tombstone.api import schemas
 from flask_tombstone.api.validate import problems
 
-from .api_board import TASK_FIELDS
+from .board import TASK_FIELDS
 
 INT_KEY = {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}
 UUID_KEY = {"type": "string", "format": "uuid", "pattern": schemas.UUID_PATTERN}

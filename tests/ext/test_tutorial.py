@@ -4,34 +4,16 @@ database: confirm, trash, undo, log, with JavaScript off (plain form posts)."""
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import re
 import sys
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-TUTORIAL = Path(__file__).parents[2] / "examples" / "tutorial"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-TOKEN = re.compile(r'name="token" value="([^"]+)"')
-
-
-def load(name: str, url: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
-    """Import ``examples/tutorial/<name>.py`` afresh, bound to ``url`` (a new module each
-    time: the tutorial declares its app and models at module level, as the seeds do)."""
-    monkeypatch.setenv("DATABASE_URL", url)
-    module_name = f"tutorial_{name}_{uuid.uuid4().hex[:8]}"
-    spec = importlib.util.spec_from_file_location(module_name, TUTORIAL / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+from .examples import TOKEN, TUTORIAL, csrf, load, unload
 
 
 @pytest.fixture
@@ -42,17 +24,7 @@ def tutorial(
     module.app.config["TESTING"] = True
     module.app.config["WTF_CSRF_ENABLED"] = True
     yield module
-    with module.app.app_context():
-        module.db.session.remove()
-        module.db.drop_all()
-        module.db.engine.dispose()
-    sys.modules.pop(module.__name__, None)
-
-
-def csrf(page: str) -> str:
-    found = CSRF.search(page)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
+    unload(module)
 
 
 def add(client: FlaskClient, name: str) -> None:

@@ -1,6 +1,6 @@
-"""The views' authorization hooks on a small multi-user app (not Taskboard): what an actor may
-not see is 404, what they see but may not do is 403, on every database, and a refused
-request changes nothing."""
+"""The views' authorization hooks on a small multi-user app (not Taskboard, ``board.py``): what
+an actor may not see is 404, what they see but may not do is 403, on every database, and a
+refused request changes nothing."""
 
 from __future__ import annotations
 
@@ -10,119 +10,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, request
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ForeignKey, String, and_, false, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from flask_tombstone import Operation, SoftDeleteMixin, Tombstone
-from flask_tombstone.access import Access
-from flask_tombstone.views import DeletionViews, InvalidFilter
+from flask_tombstone.views import DeletionViews
+
+from .board import Task, credentials, db, live, snapshot, task
+from .board import board as small_board
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 
-class Base(DeclarativeBase):
-    pass
-
-
-db = SQLAlchemy(model_class=Base)
-
-
-class Task(SoftDeleteMixin, db.Model):  # type: ignore[name-defined,misc]
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(80))
-    owner: Mapped[str] = mapped_column(String(20))
-    locked: Mapped[bool] = mapped_column(default=False)
-
-
-class Note(SoftDeleteMixin, db.Model):  # type: ignore[name-defined,misc]
-    id: Mapped[int] = mapped_column(primary_key=True)
-    body: Mapped[str] = mapped_column(String(80))
-    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
-
-
-ADMINS = {"ada"}
-
-
-def current() -> str | None:
-    return request.headers.get("X-User")
-
-
-def visible(actor: Any, model: type) -> Any:
-    return Task.owner == actor if model is Task else None
-
-
-def deletable(actor: Any, model: type) -> Any:
-    return Task.locked.is_(False) if model is Task else None
-
-
-def operations(actor: Any) -> Any:
-    return true() if actor in ADMINS else Operation.actor == actor
-
-
-def purgeable(actor: Any) -> Any:
-    return true() if actor in ADMINS else false()
-
-
-def task_filter(args: Any) -> Any:
-    """The app's listing filter: ``q`` (in the title, at most 40 characters), ``locked``."""
-    problems, criteria = [], []
-    q = args.get("q", "")
-    if len(q) > 40:
-        problems.append("q: at most 40 characters")
-    elif q:
-        criteria.append(Task.title.contains(q, autoescape=True))
-    locked = args.get("locked")
-    if locked not in (None, "", "0", "1"):
-        problems.append("locked: 0 or 1")
-    elif locked:
-        criteria.append(Task.locked.is_(locked == "1"))
-    if problems:
-        raise InvalidFilter(problems)
-    return and_(true(), *criteria)
-
-
 @pytest.fixture
 def board(db_kind: str, server_urls: dict[str, str]) -> Iterator[Flask]:
-    app = Flask(__name__)
-    app.config |= {"SQLALCHEMY_DATABASE_URI": server_urls[db_kind], "SECRET_KEY": "t"}
-    db.init_app(app)
-    tombstone = Tombstone(app, db=db, actor_loader=current)
-    access = Access(
-        actor=current,
-        login_required=True,
-        visible=visible,
-        deletable=deletable,
-        operations=operations,
-        purgeable=purgeable,
-    )
-    views = DeletionViews(app, tombstone, access=access)
-    views.register(Task, slug="tasks", filter=task_filter)
-    views.register(Note, slug="notes")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        for owner in ("mia", "max"):
-            for n, locked in ((1, False), (2, True)):
-                task = Task(title=f"{owner} task {n}", owner=owner, locked=locked)
-                db.session.add(task)
-                db.session.flush()
-                db.session.add_all(Note(body=f"note {i}", task_id=task.id) for i in range(3))
-        db.session.commit()
-    yield app  # no app context held: each request gets its own, as in production
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    yield from small_board(server_urls[db_kind], api=False, views=True)
 
 
 class Person:
     def __init__(self, app: Flask, name: str | None) -> None:
         self.client: FlaskClient = app.test_client()
-        self.headers = {"X-User": name} if name else {}
+        self.headers = credentials(name)
 
     def get(self, url: str) -> Any:
         return self.client.get(url, headers=self.headers)
@@ -136,24 +48,6 @@ class Person:
     def delete(self, task_id: int) -> Any:
         page = self.get(f"/tasks/{task_id}/delete").get_data(as_text=True)
         return self.post(f"/tasks/{task_id}/delete", {"token": TOKEN.search(page).group(1)})  # type: ignore[union-attr]
-
-
-def task(app: Flask, title: str) -> int:
-    with app.app_context():
-        return int(db.session.scalar(select(Task.id).where(Task.title == title)))
-
-
-def live(app: Flask) -> list[str]:
-    with app.app_context():
-        return sorted(db.session.scalars(select(Task.title)))
-
-
-def snapshot(app: Flask) -> list[Any]:
-    with app.app_context():
-        every = select(Task.id, Task.deleted_at).execution_options(include_deleted=True)
-        notes = select(Note.id, Note.deleted_at).execution_options(include_deleted=True)
-        ops = select(Operation.id, Operation.kind)
-        return [*db.session.execute(every), *db.session.execute(notes), *db.session.execute(ops)]
 
 
 def test_unseen_rows_are_404_and_seen_but_forbidden_403(board: Flask) -> None:

@@ -1,6 +1,7 @@
-"""A small multi-user app (not Taskboard) serving the extension's JSON API: people own tasks,
-tasks hold notes, a locked task may be seen but not deleted, admins see every operation and
-alone may purge. Callers authenticate with bearer tokens through ``Access.actor``."""
+"""A small multi-user app (not Taskboard) serving the extension's HTML views, its JSON API, or
+both: people own tasks, tasks hold notes, a locked task may be seen but not deleted, admins see
+every operation and alone may purge. Callers authenticate with bearer tokens through
+``Access.actor``. (The same rules on the tutorial's app, with sign-in: ``test_team.py``.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from flask_tombstone import Operation, SoftDeleteMixin, Tombstone
 from flask_tombstone.access import Access
 from flask_tombstone.api import DeletionAPI
-from flask_tombstone.views import InvalidFilter
+from flask_tombstone.views import DeletionViews, InvalidFilter
 
 
 class Base(DeclarativeBase):
@@ -82,21 +83,27 @@ def purgeable(actor: Any) -> Any:
 
 
 def task_filter(args: Any) -> Any:
-    """The listing's filter: ``q`` (in the title), ``locked`` (``0``/``1``). A test may hold
-    a request here (``TEST_GATE``: events set on entering, awaited before going on)."""
+    """The listing's filter: ``q`` (in the title, at most 40 characters), ``locked`` (``0``/
+    ``1``). A test may hold a request here (``TEST_GATE``: events set on entering, awaited
+    before going on)."""
     gate = current_app.config.get("TEST_GATE")
     if gate is not None:
         entered, release = gate
         entered.set()
         release.wait(timeout=30)
-    criteria = []
-    if args.get("q"):
-        criteria.append(Task.title.contains(args["q"], autoescape=True))
+    problems, criteria = [], []
+    q = args.get("q", "")
+    if len(q) > 40:
+        problems.append("q: at most 40 characters")
+    elif q:
+        criteria.append(Task.title.contains(q, autoescape=True))
     locked = args.get("locked")
-    if locked not in (None, "0", "1"):
-        raise InvalidFilter(["locked: 0 or 1"])
-    if locked:
+    if locked not in (None, "", "0", "1"):
+        problems.append("locked: 0 or 1")
+    elif locked:
         criteria.append(Task.locked.is_(locked == "1"))
+    if problems:
+        raise InvalidFilter(problems)
     return and_(true(), *criteria)
 
 
@@ -111,7 +118,8 @@ def rate_limit(endpoint: str, actor: Any) -> float | None:
     return waits.get((endpoint, actor))
 
 
-def create_app(url: str, **config: Any) -> Flask:
+def create_app(url: str, *, api: bool = True, views: bool = False, **config: Any) -> Flask:
+    """The app serving the API (``/api``), the HTML views, or both, under one set of rules."""
     app = Flask(__name__)
     app.config |= {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t", **config}
     db.init_app(app)
@@ -124,16 +132,21 @@ def create_app(url: str, **config: Any) -> Flask:
         operations=operations,
         purgeable=purgeable,
     )
-    api = DeletionAPI(
-        app,
-        tombstone,
-        access=access,
-        rate_limit=rate_limit,
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
-    )
-    api.register(Task, slug="tasks", filter=task_filter, filter_fields=TASK_FIELDS)
-    api.register(Note, slug="notes")
-    api.register(Doc, slug="docs")
+    if views:
+        pages = DeletionViews(app, tombstone, access=access)
+        pages.register(Task, slug="tasks", filter=task_filter)
+        pages.register(Note, slug="notes")
+    if api:
+        deletion_api = DeletionAPI(
+            app,
+            tombstone,
+            access=access,
+            rate_limit=rate_limit,
+            security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        )
+        deletion_api.register(Task, slug="tasks", filter=task_filter, filter_fields=TASK_FIELDS)
+        deletion_api.register(Note, slug="notes")
+        deletion_api.register(Doc, slug="docs")
     return app
 
 
@@ -151,8 +164,8 @@ def seed(app: Flask) -> None:
         db.session.commit()
 
 
-def board(url: str, **config: Any) -> Iterator[Flask]:
-    app = create_app(url, **config)
+def board(url: str, *, api: bool = True, views: bool = False, **config: Any) -> Iterator[Flask]:
+    app = create_app(url, api=api, views=views, **config)
     seed(app)
     yield app  # no app context held: each request gets its own, as in production
     with app.app_context():
@@ -161,13 +174,18 @@ def board(url: str, **config: Any) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def credentials(name: str | None) -> dict[str, str]:
+    """The ``Authorization`` header of one person (none for nobody)."""
+    token = {v: k for k, v in TOKENS.items()}.get(name or "")
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 class Caller:
     """A client sending one person's bearer token (or none)."""
 
     def __init__(self, app: Flask, name: str | None) -> None:
         self.client: FlaskClient = app.test_client()
-        token = {v: k for k, v in TOKENS.items()}.get(name or "")
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.headers = credentials(name)
 
     def open(self, method: str, url: str, **kwargs: Any) -> Any:
         headers = self.headers | kwargs.pop("headers", {})
