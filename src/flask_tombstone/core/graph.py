@@ -125,6 +125,9 @@ class ModelGraph:
         self._by_table = {node.table: node for node in nodes.values()}
         self._by_name = {node.name: node for node in nodes.values()}
         self._reaches_soft: dict[int, bool] = {}  # {id(node): whether a hard delete does}
+        # What is built once per graph (plans' shapes, prepared statements), by a key of
+        # its builder's: {key: value}. A graph rebuilt for new models starts empty.
+        self.memo: dict[tuple[Any, ...], Any] = {}
 
     # -- lookup -----------------------------------------------------------------------------
     def node_for(self, cls_or_table: type | Table) -> Node | None:

@@ -43,7 +43,7 @@ def find_blockers(
     One statement asks whether any check finds a row at all; only the checks that do are
     then listed (the usual delete, blocked by nothing, pays one round trip for all checks).
     """
-    probes = _probes(plan, sets, permission, actor)
+    probes = _probes(plan, sets, allowed_rows(plan, permission, actor))
     if not probes:
         return [], 0
     found = session.execute(
@@ -63,8 +63,27 @@ def find_blockers(
 Lister = Callable[[Session, int], tuple[Sequence[Any], list[Blocker]]]
 
 
+def allowed_rows(
+    plan: Plan, permission: Permission | None, actor: Any
+) -> list[tuple[Node, ColumnElement[bool]]]:
+    """The permission hook's criterion for each model of the plan it restricts."""
+    if permission is None:
+        return []
+    found = [(node, permission(actor, node.cls)) for node in plan.nodes]
+    return [(node, allowed) for node, allowed in found if allowed is not None]
+
+
+def probe_criteria(
+    plan: Plan, sets: RowSets, allowed: list[tuple[Node, ColumnElement[bool]]]
+) -> list[tuple[Node, ColumnElement[bool]]]:
+    """Per check, and per model the permission hook restricts (``allowed``, from
+    :func:`allowed_rows`): the model it reads and the criterion of its blocking rows, for a
+    caller asking in a statement of its own."""
+    return [(node, where) for _, node, where in _probes(plan, sets, allowed)]
+
+
 def _probes(
-    plan: Plan, sets: RowSets, permission: Permission | None, actor: Any
+    plan: Plan, sets: RowSets, allowed: list[tuple[Node, ColumnElement[bool]]]
 ) -> list[tuple[Lister, Node, ColumnElement[bool]]]:
     """Per check: how to list its blockers, the model it looks at, and its criterion."""
     probes: list[tuple[Lister, Node, ColumnElement[bool]]] = []
@@ -79,12 +98,9 @@ def _probes(
             clauses.append(check.state)
         where = and_(*clauses)
         probes.append((functools.partial(_list_check, check, where), child, where))
-    if permission is not None:
-        for node in plan.nodes:
-            allowed = permission(actor, node.cls)
-            if allowed is not None:
-                where = and_(sets.member(node), not_(allowed))
-                probes.append((functools.partial(_list_forbidden, node, where), node, where))
+    for node, criterion in allowed:
+        where = and_(sets.member(node), not_(criterion))
+        probes.append((functools.partial(_list_forbidden, node, where), node, where))
     return probes
 
 

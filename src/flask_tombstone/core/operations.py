@@ -93,9 +93,13 @@ def _closing(
     return values
 
 
+INSERT = insert(OPERATIONS)
+"""The operation row's INSERT, its values given as parameters: built (and its cache key
+generated) once, one compiled form per set of columns."""
+
+
 def _insert(session: Session, values: dict[str, Any]) -> int:
-    # The values as parameters, not in the statement: one compiled INSERT serves every call.
-    key = session.connection().execute(insert(OPERATIONS), values).inserted_primary_key
+    key = session.connection().execute(INSERT, values).inserted_primary_key
     assert key is not None  # an INSERT of one row always has it
     return int(key[0])
 
@@ -215,7 +219,7 @@ def as_loaded(session: Session, values: dict[str, Any]) -> Operation:
     columns not written (the seal's) empty."""
     row = dict.fromkeys(OPERATIONS.c.keys()) | values
     for name in JSON_COLUMNS:
-        row[name] = json.loads(json.dumps(row[name]))
+        row[name] = _as_stored(row[name])
     held = session.identity_map.get(identity_key(Operation, row["id"]))
     if held is not None:
         # A stale instance of a rolled-back operation whose id the database gave out again.
@@ -226,6 +230,16 @@ def as_loaded(session: Session, values: dict[str, Any]) -> Operation:
     make_transient_to_detached(operation)
     session.add(operation)
     return operation
+
+
+def _as_stored(value: Any) -> Any:
+    """A JSON value as the database gives it back: a fresh copy, keys as strings. The usual
+    ``{name: count}`` is copied directly; anything else goes through ``json``."""
+    if isinstance(value, dict) and all(
+        type(k) is str and (type(v) is int or type(v) is str) for k, v in value.items()
+    ):
+        return dict(value)
+    return json.loads(json.dumps(value))
 
 
 def close_operation(

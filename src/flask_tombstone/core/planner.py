@@ -116,15 +116,36 @@ class RowSets(Protocol):
 # -- planning ---------------------------------------------------------------------------------
 def plan_soft(graph: ModelGraph, target: Target) -> Plan:
     """Stamp the target's live rows and, level by level, their live CASCADE dependents."""
-    nodes = graph.soft_closure(target.node)
-    steps: list[Step] = []
-    for node in nodes:
-        links: list[tuple[Edge, ColumnElement[bool] | None]] = [
-            (e, None) for e in node.parents if e.rule is Rule.CASCADE and e.parent in nodes
+    _, shape, checks = _soft_shape(graph, target.node)
+    steps = [
+        Step(
+            node=node,
+            state=state,
+            seed=target.criterion if node is target.node else None,
+            links=list(links),
+        )
+        for node, state, links in shape
+    ]
+    return Plan("soft", target, steps, list(checks))
+
+
+def _soft_shape(graph: ModelGraph, root: Node) -> Any:
+    """What a soft delete from ``root`` walks, whatever its rows: the nodes, each with its
+    ``deleted_at IS NULL`` and CASCADE links, and the checks; built once per graph."""
+    key = ("soft_shape", id(root))
+    found = graph.memo.get(key)
+    if found is None:
+        nodes = graph.soft_closure(root)
+        shape = [
+            (
+                node,
+                node.live(),
+                [(e, None) for e in node.parents if e.rule is Rule.CASCADE and e.parent in nodes],
+            )
+            for node in nodes
         ]
-        seed = target.criterion if node is target.node else None
-        steps.append(Step(node=node, state=node.live(), seed=seed, links=links))
-    return Plan("soft", target, steps, _checks(nodes))
+        found = graph.memo[key] = (nodes, shape, _checks(nodes))
+    return found
 
 
 def plan_hard(graph: ModelGraph, target: Target, seeds: dict[Node, Any] | None = None) -> Plan:
@@ -175,7 +196,8 @@ def derived(select_ids: Select[Any], wrap: bool) -> Select[Any]:
 class StampedRows:
     """Rows in the operation are the rows stamped with its id (soft delete, restore)."""
 
-    def __init__(self, op_ids: Sequence[int], *, wrap: bool) -> None:
+    def __init__(self, op_ids: Sequence[Any], *, wrap: bool) -> None:
+        # ids, or a SQL expression or parameter giving the one id (prepared statements)
         self.op_ids = list(op_ids)
         self.wrap = wrap
 

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_
+from sqlalchemy import Integer, and_, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from .errors import RestoreConflict, RowRef
@@ -32,6 +32,52 @@ def restorable_nodes(graph: ModelGraph, counts: dict[str, int]) -> list[Node]:
     return [node for node in ordered if node in named]
 
 
+def may_conflict(
+    session: Session, graph: ModelGraph, nodes: list[Node], op_ids: list[int], wrap: bool
+) -> bool:
+    """Whether :func:`parent_conflicts` or :func:`unique_conflicts` can find anything: one
+    statement of ``EXISTS`` for every link and live-unique index (built once per set of
+    models for one operation), so that a restore nothing stands in the way of pays one
+    round trip for all its checks, and the conflicts are listed only when there are some."""
+    single = len(op_ids) == 1
+    key = ("restore_probe", tuple(id(node) for node in nodes), wrap)
+    statement = graph.memo.get(key) if single else None
+    if statement is None:
+        ids: Any = [bindparam("tombstone_op", type_=Integer())] if single else op_ids
+        sets = StampedRows(ids, wrap=wrap)
+        probes = []
+        for node in nodes:
+            for edge in _parent_edges(node):
+                query, other = with_parent(edge, "parent_row")
+                probes.append(
+                    exists(
+                        query.where(
+                            sets.stamp(node),
+                            other.c.deleted_at.is_not(None),
+                            other.c.deleted_by_op.not_in(ids),
+                        )
+                    )
+                )
+            for columns in live_unique_indexes(node.table):
+                query, live = row_pairs(node, node, "live_row", functools.partial(_same, columns))
+                probes.append(exists(query.where(sets.stamp(node), live.c.deleted_at.is_(None))))
+        if not probes:
+            return False
+        statement = select(*probes)
+        if single:
+            graph.memo[key] = statement
+    params = {"tombstone_op": op_ids[0]} if single else {}
+    return any(session.connection().execute(statement, params).one())
+
+
+def _parent_edges(node: Node) -> list[Any]:
+    return [
+        edge
+        for edge in node.parents
+        if edge.rule in (Rule.CASCADE, Rule.RESTRICT) and edge.parent.soft
+    ]
+
+
 def parent_conflicts(
     session: Session, nodes: list[Node], op_ids: list[int], wrap: bool
 ) -> list[RestoreConflict]:
@@ -39,10 +85,8 @@ def parent_conflicts(
     sets = StampedRows(op_ids, wrap=wrap)
     conflicts: list[RestoreConflict] = []
     for node in nodes:
-        for edge in node.parents:
+        for edge in _parent_edges(node):
             parent = edge.parent
-            if edge.rule not in (Rule.CASCADE, Rule.RESTRICT) or not parent.soft:
-                continue
             query, other = with_parent(edge, "parent_row", "deleted_by_op")
             query = query.where(
                 sets.stamp(node),

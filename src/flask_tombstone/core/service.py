@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import MetaData, Select, func, select
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
+from . import prepared
 from .arguments import (
     check_age,
     check_context,
@@ -49,10 +50,12 @@ from .operations import (
 )
 from .planner import NestedRows, Permission, Plan, StampedRows, Target, plan_hard, plan_soft
 from .policy import Policy
+from .prepared import prepared_target, soft_stamps
 from .preview import Preview, build_preview
 from .purge import Purger, PurgeReport
 from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
 from .restore import (
+    may_conflict,
     parent_conflicts,
     parent_operations,
     restorable_nodes,
@@ -361,11 +364,27 @@ class Tombstone(Auditing):
                 created_at=now,
             )
             op_id = opened.id
-        stamped = stamp_soft(session, plan, op_id, now, StampedRows([op_id], wrap=wrap))
+        if prepared_target(target):  # by keys: the statements are built once
+            assert target.ids is not None
+            many = len(target.ids) > 1
+            stamps = soft_stamps(self.graph, target.node, dialect, reserved, many, wrap)
+            stamped = stamps.run(session, target.ids, now, op_id)
+        else:
+            stamped = stamp_soft(session, plan, op_id, now, StampedRows([op_id], wrap=wrap))
         op_id = stamped.op_id  # known now (PostgreSQL's came back with the first statement)
         sets = StampedRows([op_id], wrap=wrap)
         self._check_found(session, target, stamped.roots, missing_ok, op_id)
-        self._check_blockers(session, plan, sets, request)
+        if not prepared_target(target) or prepared.blocked(
+            session,
+            self.graph,
+            target.node,
+            reserved,
+            wrap,
+            op_id,
+            self.permission,
+            self._hook_actor(request.actor if request.principal is None else request.principal),
+        ):
+            self._check_blockers(session, plan, sets, request)  # lists them, and refuses
         if expect is not None:
             self._check_token(session, plan, sets, expect)
         if opened is not None:
@@ -515,14 +534,16 @@ class Tombstone(Auditing):
             while True:
                 ids = [op.id for op in ops]
                 nodes = restorable_nodes(self.graph, _merged_counts(ops))
-                conflicts = parent_conflicts(session, nodes, ids, wrap)
+                possible = may_conflict(session, self.graph, nodes, ids, wrap)
+                conflicts = parent_conflicts(session, nodes, ids, wrap) if possible else []
                 wanted = parent_operations(conflicts)
                 if not (with_parents and wanted):
                     break
                 ops += [
                     self.trashed_operation(other, session, lock=True) for other in sorted(wanted)
                 ]
-            conflicts += unique_conflicts(session, nodes, ids, wrap)
+            if possible:
+                conflicts += unique_conflicts(session, nodes, ids, wrap)
             if conflicts:
                 raise Conflict(
                     detail=f"operation {op_id} cannot be restored as things are now",

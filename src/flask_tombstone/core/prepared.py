@@ -1,0 +1,188 @@
+"""Statements built once and run with bound parameters only: the single-row paths a web
+request takes (a soft delete by ids or instances) would otherwise rebuild every statement on
+every call, and SQLAlchemy would generate each one's cache key again before finding its
+compiled form. A :class:`SoftStamps` holds the stamping statements of one (model, database,
+one id or several); the graph holds them (:attr:`ModelGraph.memo`), so that a graph rebuilt
+for new models starts afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, bindparam, exists, select, update
+
+from .execute import Stamped, checked_sequence_id, from_sequence, kept_as_they_are
+from .graph import ModelGraph, Node
+from .inspect_rows import allowed_rows, probe_criteria
+from .keys import is_integer_key
+from .operations import FROM_SEQUENCE
+from .planner import Permission, Plan, StampedRows, Target, plan_soft
+
+OP = bindparam("tombstone_op", type_=Integer())
+NOW = bindparam("tombstone_now", type_=DateTime())
+
+
+def prepared_target(target: Target) -> bool:
+    """Whether a soft delete of ``target`` can run on prepared statements: asked by integer
+    keys (ids or instances) of its node's own model, with no subclass scope."""
+    return target.ids is not None and target.scope is None and is_integer_key(target.node.pk)
+
+
+def by_ids(node: Node, many: bool) -> Any:
+    """The target's criterion with its keys as a parameter: ``pk = :tombstone_id`` or
+    ``pk IN (:tombstone_ids)`` (what :func:`.keys.key_in` builds for integer keys)."""
+    if many:
+        return node.pk.in_(bindparam("tombstone_ids", expanding=True))
+    return node.pk == bindparam("tombstone_id")
+
+
+@dataclass(frozen=True)
+class _Step:
+    name: str
+    stamp: Any  # the step's rows (the first step: the target's)
+    level: Any | None  # one level of self-referencing rows, repeated until none is left
+
+
+class SoftStamps:
+    """The statements stamping a soft delete's rows, for one (model, database, one id or
+    several); :meth:`run` is :func:`.execute.stamp_soft` for such a target.
+
+    ``reserved`` is the operation id's form (:func:`.operations.reserved_id`):
+    ``FROM_SEQUENCE`` (the first statement takes it from the sequence and returns it), a SQL
+    expression (SQLite), or ``None`` (an id known before, passed as a parameter)."""
+
+    def __init__(self, graph: ModelGraph, node: Node, reserved: Any, many: bool, wrap: bool):
+        criterion = by_ids(node, many)
+        plan = plan_soft(graph, Target(node, criterion, {}))
+        self.from_sequence = reserved is FROM_SEQUENCE
+        stamp = OP if reserved is None or self.from_sequence else reserved
+        sets = StampedRows([stamp], wrap=wrap)
+        steps: list[_Step] = []
+        for step in plan.steps:
+            table = step.node.table
+            values = kept_as_they_are(table) | {"deleted_at": NOW, "deleted_by_op": stamp}
+            where = step.where(sets, with_self=False)
+            first = update(table).where(where).values(values)
+            if self.from_sequence and step is plan.steps[0]:
+                first = from_sequence(table, where, NOW)
+            level = None
+            if step.self_links:
+                level = update(table).where(step.where(sets)).values(values)
+            steps.append(_Step(step.node.name, first, level))
+        self.steps = steps
+        self.many = many
+
+    def run(self, session: Any, ids: tuple[Any, ...], now: datetime, op_id: Any) -> Stamped:
+        """Stamp the rows of ``ids`` and their dependents; ``op_id`` is the operation's id
+        as :func:`.execute.stamp_soft` takes it."""
+        known = op_id if isinstance(op_id, int) else None
+        params: dict[str, Any] = {"tombstone_now": now, "tombstone_op": known}
+        params["tombstone_ids" if self.many else "tombstone_id"] = (
+            list(ids) if self.many else ids[0]
+        )
+        connection = session.connection()
+        counts: dict[str, int] = {}
+        roots = 0
+        for number, step in enumerate(self.steps):
+            if number == 0 and self.from_sequence:
+                found, n = connection.execute(step.stamp, params).one()
+                op_id = params["tombstone_op"] = checked_sequence_id(found)
+                n = int(n)
+            else:
+                n = int(connection.execute(step.stamp, params).rowcount)
+            if number == 0:
+                roots = n
+            if step.level is not None and n:
+                while True:
+                    level = int(connection.execute(step.level, params).rowcount)
+                    if not level:
+                        break
+                    n += level
+            counts[step.name] = n
+        return Stamped(counts, roots, op_id)
+
+
+def soft_stamps(
+    graph: ModelGraph, node: Node, dialect: str, reserved: Any, many: bool, wrap: bool
+) -> SoftStamps:
+    """The :class:`SoftStamps` of ``node`` on ``dialect``, built on first use."""
+    key = ("soft_stamps", id(node), dialect, many, wrap)
+    found = graph.memo.get(key)
+    if found is None:
+        found = graph.memo[key] = SoftStamps(graph, node, reserved, many, wrap)
+    return found
+
+
+MEMO_LIMIT = 1024
+"""Entries a graph's memo takes (shapes of plans, statements: a few per model and shape of
+the permission hook's criteria, a few kilobytes each); past it, what is not held is built
+for each call, as it was before there was a memo."""
+
+
+class HookCriteria:
+    """The permission hook's criteria for a plan's models, and what a statement built
+    around an earlier call's criteria of the same shape needs to run with this call's:
+    their parameters, matched by position in the criteria's cache keys (as SQLAlchemy
+    matches a cached statement's own). Criteria that cannot be cached (no cache key) make
+    the statement be built afresh."""
+
+    def __init__(self, plan: Plan, permission: Permission | None, actor: Any) -> None:
+        self.allowed = allowed_rows(plan, permission, actor)
+        self.keys = [criterion._generate_cache_key() for _, criterion in self.allowed]
+        self.cacheable = all(key is not None for key in self.keys)
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        return tuple(key.key for key in self.keys if key is not None)
+
+    def binds(self) -> list[Any]:
+        """The criteria's parameters, in cache-key order (recorded with a built statement)."""
+        return [bind for key in self.keys if key is not None for bind in key.bindparams]
+
+    def params(self, held: list[Any]) -> dict[str, Any]:
+        """This call's values for the parameters ``held`` by a statement built before."""
+        given = self.binds()
+        return {old.key: new.effective_value for old, new in zip(held, given, strict=True)}
+
+
+@dataclass(frozen=True)
+class _Probe:
+    statement: Any
+    held: list[Any]
+
+
+def blocked(
+    session: Any,
+    graph: ModelGraph,
+    node: Node,
+    reserved: Any,
+    wrap: bool,
+    op_id: Any,
+    permission: Permission | None,
+    actor: Any,
+) -> bool:
+    """Whether any check or the permission hook refuses the soft delete of ``node``'s rows
+    stamped with ``op_id``: :func:`.inspect_rows.find_blockers`'s first statement, built
+    once per (model, database, shape of the hook's criteria). Its caller lists the
+    blockers the general way when there are any."""
+    template = plan_soft(graph, Target(node, by_ids(node, False), {}))
+    hook = HookCriteria(template, permission, actor)
+    stamp = OP if reserved is None or reserved is FROM_SEQUENCE else reserved
+    key = ("soft_probe", id(node), stamp is OP, wrap, hook.shape)
+    probe = graph.memo.get(key) if hook.cacheable else None
+    params: dict[str, Any] = {"tombstone_op": op_id if isinstance(op_id, int) else None}
+    if probe is None:
+        sets = StampedRows([stamp], wrap=wrap)
+        criteria = probe_criteria(template, sets, hook.allowed)
+        if not criteria:
+            return False
+        statement = select(*(exists().select_from(n.table).where(w) for n, w in criteria))
+        probe = _Probe(statement, hook.binds())
+        if hook.cacheable and len(graph.memo) < MEMO_LIMIT:
+            graph.memo[key] = probe
+    else:
+        params |= hook.params(probe.held)
+    return any(session.connection().execute(probe.statement, params).one())
