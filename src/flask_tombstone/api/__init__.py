@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
+from sqlalchemy import ColumnElement
 from werkzeug.wrappers import Response
 
 from flask_tombstone.access import Access
@@ -34,6 +36,7 @@ from flask_tombstone.views.bulk import FilterParser, InvalidFilter
 
 from . import schemas
 from .problems import answer_unrouted, register_handlers
+from .rows import etag
 from .state import EXTENSION, caller, session
 from .stores import IdempotencyStore, Lifetimes, idempotency_table, store_from_config
 from .validate import check_supported
@@ -59,6 +62,31 @@ RateLimit = Callable[[str, Any], float | None]
 ``endpoint`` is one of ``delete``, ``preview``, ``bulk_delete``, ``trash``, ``operations``,
 ``restore``, ``purge``, ``openapi``."""
 
+RowLimit = Callable[[Any, int], float | None]
+"""``row_limit(actor, rows) -> seconds to wait, or None``: charged once a deletion knows how
+many rows it was asked to delete (``1`` for ``DELETE``, the count of a bulk delete) and
+before anything is written, so a batch over the caller's budget is refused whole (``429``
+with ``Retry-After``; the hook may also raise an ``HTTPException`` carrying its own answer)."""
+
+ActorNames = Callable[[list[str]], Mapping[str, str]]
+"""``actor_names(recorded) -> {recorded: name}``: how the API shows the actors of operations
+(the log records an id, ``actor_id(actor)``; the answer may name them). Missing ones show as
+recorded."""
+
+
+@dataclass(frozen=True)
+class OperationFilter:
+    """A query parameter of the trash and the log that the app defines (a tenant, a project):
+    ``schema`` checks the value (JSON Schema, published in the document), ``criterion(value,
+    actor)`` narrows the operations. One named like a built-in parameter (``actor``) replaces
+    it.
+
+    .. versionadded:: 0.2
+    """
+
+    schema: Mapping[str, Any]
+    criterion: Callable[[Any, Any], ColumnElement[bool]]
+
 
 class DeletionAPI:
     """Register the JSON deletion API on an app.
@@ -77,6 +105,19 @@ class DeletionAPI:
         ``TOMBSTONE_API_IDEMPOTENCY_STORE`` setting).
     :param security_schemes: OpenAPI security schemes the document declares, e.g.
         ``{"bearer": {"type": "http", "scheme": "bearer"}}``; required on every endpoint.
+    :param row_limit: see :data:`RowLimit`.
+    :param actor_names: see :data:`ActorNames`.
+    :param operation_filters: ``{parameter: OperationFilter}``: the trash's and the log's
+        parameters the app adds (or replaces).
+    :param openapi_url: where the blueprint serves its document (``None``: not served; an app
+        with an OpenAPI document of its own merges :meth:`document` into it).
+
+    The blueprint (:attr:`blueprint`) is made here, so an app can add its own
+    ``before_request`` hooks (its authentication, its rate limits) or exempt it from CSRF
+    before :meth:`init_app` registers it.
+
+    .. versionchanged:: 0.2
+        ``row_limit``, ``actor_names``, ``operation_filters``, ``openapi_url``, :attr:`blueprint`.
     """
 
     def __init__(
@@ -93,6 +134,10 @@ class DeletionAPI:
         security_schemes: Mapping[str, Any] | None = None,
         title: str = "Deletion API",
         version: str = "1",
+        row_limit: RowLimit | None = None,
+        actor_names: ActorNames | None = None,
+        operation_filters: Mapping[str, OperationFilter] | None = None,
+        openapi_url: str | None = "/openapi.json",
     ) -> None:
         if tombstone is None:
             raise TypeError("DeletionAPI(app, tombstone, ...) needs the app's Tombstone")
@@ -103,6 +148,12 @@ class DeletionAPI:
         self.access: Access = access or (views.access if views is not None else Access())
         self.url_prefix = url_prefix
         self.rate_limit = rate_limit
+        self.row_limit = row_limit
+        self.actor_names = actor_names
+        self.operation_filters: dict[str, OperationFilter] = dict(operation_filters or {})
+        for name, extra in self.operation_filters.items():
+            check_supported(dict(extra.schema), f"operation filter {name!r}")
+        self.openapi_url = openapi_url
         self.security_schemes = dict(security_schemes or {})
         self.title, self.version = title, version
         self.authenticate_header = (
@@ -116,6 +167,7 @@ class DeletionAPI:
         for slug, model in registrations(models):
             self.register(model, slug=slug)
         self.access.govern(tombstone)
+        self.blueprint = self._blueprint()
         if app is not None:
             self.init_app(app)
 
@@ -181,7 +233,7 @@ class DeletionAPI:
             app.config.setdefault(key, value)
         app.url_map.converters.setdefault("tombstone_api_op", OperationId)
         app.extensions[EXTENSION] = self
-        app.register_blueprint(self._blueprint(), url_prefix=self.url_prefix)
+        app.register_blueprint(self.blueprint, url_prefix=self.url_prefix)
         answer_unrouted(app, self.url_prefix)
 
     def _blueprint(self) -> Blueprint:
@@ -189,7 +241,8 @@ class DeletionAPI:
 
         blueprint = Blueprint("tombstone_api", __name__)
         add = blueprint.add_url_rule
-        add("/openapi.json", "openapi", openapi_document)
+        if self.openapi_url is not None:
+            add(self.openapi_url, "openapi", openapi_document)
         add("/trash", "trash", logbook.trash)
         add("/operations", "operations", logbook.log)
         op = "/operations/<tombstone_api_op:op_id>"
@@ -235,6 +288,23 @@ class DeletionAPI:
     def max_page_size(self) -> int:
         return int(current_app.config["TOMBSTONE_API_MAX_PAGE_SIZE"])
 
+    def trash_parameters(self) -> dict[str, dict[str, Any]]:
+        """The trash's query parameters: the built-in ones, then the app's."""
+        found = schemas.trash_parameters(self.soft_models(), self.max_page_size())
+        return found | {name: dict(f.schema) for name, f in self.operation_filters.items()}
+
+    def log_parameters(self) -> dict[str, dict[str, Any]]:
+        """The log's query parameters: the built-in ones, then the app's."""
+        found = schemas.operations_parameters(self.soft_models(), self.max_page_size())
+        return found | {name: dict(f.schema) for name, f in self.operation_filters.items()}
+
+    def document(self) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of this API for the current app and request (what
+        ``openapi_url`` serves), for an app that publishes one document of its own."""
+        from .openapi import document
+
+        return document()
+
 
 def openapi_document() -> Response:
     """``GET /openapi.json``: the OpenAPI 3.1 document of this API, as this app configures it."""
@@ -253,10 +323,14 @@ def _challenge(security: Mapping[str, Any]) -> str:
 
 __all__ = [
     "API_DEFAULTS",
+    "ActorNames",
     "DeletionAPI",
     "FilterParser",
     "IdempotencyStore",
     "InvalidFilter",
+    "OperationFilter",
     "OperationId",
     "RateLimit",
+    "RowLimit",
+    "etag",
 ]

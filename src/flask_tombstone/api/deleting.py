@@ -19,7 +19,7 @@ from flask_tombstone.views.bulk import InvalidFilter
 from . import represent, schemas
 from .body import json_body, query
 from .idempotency import idempotent
-from .problems import ApiProblem, fail, invalid, not_found
+from .problems import ApiProblem, fail, invalid, not_found, retry_after
 from .rows import check_if_match, etag, load, model_for, parse_key
 from .state import api, caller, session
 from .validate import problems
@@ -33,6 +33,7 @@ def delete_row(slug: str, key: str) -> Response:
     params = query(schemas.DELETE_PARAMETERS)
     row = load(model, node, key, actor)
     check_if_match(row)
+    charge_rows(actor, 1)
     state = api()
     op = acting.delete(
         state.tombstone,
@@ -50,6 +51,25 @@ def delete_row(slug: str, key: str) -> Response:
     )
     response.headers["Preference-Applied"] = "return=representation"
     return response
+
+
+def charge_rows(actor: Any, count: int) -> None:
+    """The app's ``row_limit`` hook, once the rows are counted and before any is written:
+    ``429`` with ``Retry-After`` when it says wait."""
+    hook = api().row_limit
+    if hook is None:
+        return
+    wait = hook(actor, count)
+    if wait is not None and wait > 0:
+        seconds = retry_after(wait)
+        raise ApiProblem(
+            429,
+            "Too Many Requests",
+            f"Over your budget of deleted rows: try again in {seconds} s.",
+            code="rate_limited",
+            headers={"Retry-After": seconds},
+            retry_after=int(seconds),
+        )
 
 
 def prefers_representation() -> bool:
@@ -130,6 +150,7 @@ def _bulk(model: type, node: Node, actor: Any) -> Response:
             count=count,
             expected_count=body["expected_count"],
         )
+    charge_rows(actor, count)
     state = api()
     op = acting.delete(
         state.tombstone,

@@ -71,12 +71,33 @@ def idempotent(actor: Any, work: Callable[[], Response]) -> Response:
         session().rollback()
         store.release(scope, key)
         raise
-    if response.status_code >= 500 or response.status_code == 429:
-        store.release(scope, key)
-    else:
-        body = response.get_data(as_text=True)
-        store.settle(scope, key, Stored(print_, response.status_code, body, response.mimetype))
+    try:
+        if response.status_code >= 500 or response.status_code == 429:
+            store.release(scope, key)
+        else:
+            body = response.get_data(as_text=True)
+            answer = Stored(print_, response.status_code, body, response.mimetype)
+            store.settle(scope, key, answer)
+    except Exception as error:
+        if not _store_outage(error):
+            raise
+        # The work is done: its answer is the client's even though the store cannot keep it
+        # now (a 503 would say nothing was done). A retry finds the claim, or nothing.
+        current_app.logger.error("idempotency store unavailable after the work", exc_info=error)
     return response
+
+
+def _store_outage(error: BaseException) -> bool:
+    """The store's own failures: the database's or Redis's."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(error, SQLAlchemyError):
+        return True
+    try:
+        import redis
+    except ImportError:
+        return False
+    return isinstance(error, redis.RedisError)
 
 
 def _answer(work: Callable[[], Response]) -> Response:

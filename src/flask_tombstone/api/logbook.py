@@ -4,8 +4,9 @@ may do with them (``Access.restorable`` / ``Access.purgeable``: ``403`` when the
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from uuid import uuid4
 
 from flask import current_app, jsonify
 from sqlalchemy import Select, Text, cast, exists, func, or_, select
@@ -13,30 +14,36 @@ from werkzeug.wrappers import Response
 
 from flask_tombstone import acting
 from flask_tombstone.access import Criterion, where_all
+from flask_tombstone.core.errors import Conflict
 from flask_tombstone.core.operations import actor_id
 from flask_tombstone.core.records import Operation, OperationKind, OperationStatus
 
 from . import represent, schemas
 from .body import MISSING, checked_body, query
 from .idempotency import idempotent
-from .problems import fail, invalid, not_found
+from .problems import ApiProblem, engine_problem, fail, invalid, not_found
+from .samples import trashed_samples
 from .state import api, caller, session
 
 
 def trash() -> Response:
     """Deletions still in the trash, newest first; each says whether the caller may restore
-    and purge it."""
+    and purge it, and names a few of the rows it holds (``samples``)."""
     actor = caller("trash")
     state = api()
-    params = query(schemas.trash_parameters(state.soft_models(), state.max_page_size()))
+    params = query(state.trash_parameters())
     statement = state.tombstone.trash().where(*_filters(params, actor))
     ops, page = _page(statement, params)
     restorable = _allowed(ops, state.access.restorable(actor))
     purgeable = _allowed(ops, state.access.purgeable(actor))
-    keep = represent.retention()
+    keep, names, samples = represent.retention(), represent.actor_names(ops), trashed_samples(ops)
     items = [
-        represent.operation(op, undo=op.id in restorable, keep=keep)
-        | {"restorable": op.id in restorable, "purgeable": op.id in purgeable}
+        represent.operation(op, undo=op.id in restorable, keep=keep, names=names)
+        | {
+            "restorable": op.id in restorable,
+            "purgeable": op.id in purgeable,
+            "samples": samples.get(op.id, {}),
+        }
         for op in ops
     ]
     return jsonify(page | {"items": items})
@@ -46,7 +53,7 @@ def log() -> Response:
     """Every operation the caller may see, newest first, filtered."""
     actor = caller("operations")
     state = api()
-    params = query(schemas.operations_parameters(state.soft_models(), state.max_page_size()))
+    params = query(state.log_parameters())
     criteria = _filters(params, actor)
     if "kind" in params:
         criteria.append(Operation.kind == params["kind"])
@@ -57,13 +64,14 @@ def log() -> Response:
     ops, page = _page(state.tombstone.operations().where(*criteria), params)
     settled = _settled(ops)
     restorable = _allowed(ops, state.access.restorable(actor))
-    keep = represent.retention()
+    keep, names = represent.retention(), represent.actor_names(ops)
     items = [
         represent.operation(
             op,
             undo=op.id in restorable and op.id not in settled,
             settled=settled.get(op.id),
             keep=keep,
+            names=names,
         )
         for op in ops
     ]
@@ -71,10 +79,14 @@ def log() -> Response:
 
 
 def _filters(params: dict[str, Any], actor: Any) -> list[Any]:
-    criteria: list[Any] = where_all(api().access.operations(actor))
+    state = api()
+    criteria: list[Any] = where_all(state.access.operations(actor))
+    for name, extra in state.operation_filters.items():
+        if name in params:
+            criteria.append(extra.criterion(params[name], actor))
     if "model" in params:
         criteria.append(Operation.root_model == params["model"])
-    if "actor" in params:
+    if "actor" in params and "actor" not in state.operation_filters:
         criteria.append(Operation.actor == params["actor"])
     if "q" in params:
         q = params["q"]
@@ -100,11 +112,25 @@ def _moment(params: dict[str, Any], name: str) -> datetime | None:
     if text is None:
         return None
     try:
-        if "T" in text:
-            return datetime.fromisoformat(text.removesuffix("Z"))
-        return datetime.combine(datetime.fromisoformat(text).date(), time())
+        if "T" not in text:
+            return datetime.combine(datetime.fromisoformat(text).date(), time())
+        moment = datetime.fromisoformat(text.removesuffix("Z"))
     except ValueError:
         invalid([(name, "is not a date")], where="query")
+    return naive_utc(moment)
+
+
+def naive_utc(value: datetime) -> datetime:
+    """``value`` in UTC without its offset, as the log stores times; one UTC cannot write
+    (``0001-01-01T00:00+01:00``) is the first or last moment there is, past which nothing
+    was logged either way."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return datetime.min if offset > timedelta(0) else datetime.max
 
 
 def _page(statement: Select[Any], params: dict[str, Any]) -> tuple[list[Operation], dict[str, Any]]:
@@ -116,8 +142,9 @@ def _page(statement: Select[Any], params: dict[str, Any]) -> tuple[list[Operatio
     return ops, {"page": number, "per_page": size, "total": total}
 
 
-def _allowed(ops: list[Operation], hook: Criterion) -> set[int]:
-    ids = [op.id for op in ops]
+def _allowed(ops: list[Operation], hook: Criterion, *, by: str = "id") -> set[int]:
+    """The ids (``by="ref_op"``: the deletions they acted on) that ``hook`` allows."""
+    ids = [int(getattr(op, by)) for op in ops if getattr(op, by) is not None]
     if hook is None or not ids:
         return set(ids)
     return set(session().scalars(select(Operation.id).where(Operation.id.in_(ids), hook)))
@@ -143,20 +170,82 @@ def restore(op_id: int) -> Response:
 
 
 def _restore(op_id: int, actor: Any) -> Response:
+    """Restore deletion ``op_id``; with ``with_parents``, the deletions that trashed rows it
+    needs come back along when the caller may restore each of them (``parents``: their
+    restore operations). A conflict names, in ``retry_with_parents``, the deletions that
+    ``with_parents`` would bring back, when the caller may."""
     _settleable(op_id, actor, api().access.restorable(actor), "restore")
     body = checked_body(schemas.RESTORE_BODY, required=False)
     options = {} if body is MISSING else body
+    with_parents = bool(options.get("with_parents", False))
     state = api()
-    restored = acting.restore(
-        state.tombstone,
-        state.access,
-        op_id,
-        actor,
-        with_parents=bool(options.get("with_parents", False)),
-        reason=options.get("reason") or None,
-    )
+    request_id = f"tombstone-api:{uuid4().hex}"
+    try:
+        restored = acting.restore(
+            state.tombstone,
+            state.access,
+            op_id,
+            actor,
+            with_parents=with_parents,
+            reason=options.get("reason") or None,
+            request_id=request_id,
+        )
+        parents = _parents_restored(restored, request_id)
+        if parents and len(_allowed(parents, state.access.restorable(actor), by="ref_op")) < len(
+            parents
+        ):
+            # One of the deletions brought along is not the caller's to restore: as if
+            # with_parents had not been asked for.
+            session().rollback()
+            restored = acting.restore(state.tombstone, state.access, op_id, actor)
+            parents = []
+    except Conflict as error:
+        raise _conflict(error, actor) from None
     session().commit()
-    return jsonify(represent.operation(restored))
+    names = represent.actor_names([restored, *parents])
+    return jsonify(
+        represent.operation(restored, names=names)
+        | {"parents": [represent.operation(p, names=names) for p in parents]}
+    )
+
+
+def _parents_restored(restored: Operation, request_id: str) -> list[Operation]:
+    """The restores of parent deletions that one ``with_parents`` restore ran."""
+    query = (
+        select(Operation)
+        .where(Operation.request_id == request_id, Operation.id != restored.id)
+        .order_by(Operation.id)
+    )
+    return list(session().scalars(query))
+
+
+def _conflict(error: Conflict, actor: Any) -> ApiProblem:
+    """The engine's conflict as a problem; ``retry_with_parents`` when every conflict is a
+    parent in the trash and the caller may restore those deletions."""
+    answer = engine_problem(error)
+    parents = sorted(
+        {
+            c.other_operation
+            for c in error.conflicts
+            if c.reason == "parent_in_trash" and c.other_operation is not None
+        }
+    )
+    extensions = dict(answer.get_json() or {})
+    status, title, detail = (
+        extensions.pop("status"),
+        extensions.pop("title"),
+        extensions.pop("detail"),
+    )
+    code = extensions.pop("code")
+    extensions.pop("type", None)
+    if parents and all(c.reason == "parent_in_trash" for c in error.conflicts):
+        restorable = api().access.restorable(actor)
+        allowed = where_all(restorable)
+        seen = where_all(api().access.operations(actor))
+        query = select(func.count()).where(Operation.id.in_(parents), *seen, *allowed)
+        if int(session().scalar(query) or 0) == len(parents):
+            extensions["retry_with_parents"] = parents
+    return ApiProblem(status, title, detail, code=code, **extensions)
 
 
 def purge(op_id: int) -> Response:

@@ -36,6 +36,12 @@ COMPONENT_SCHEMAS: dict[str, Any] = {
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
             "detail": {"type": "string"},
             "code": {"type": "string"},
+            "retry_with_parents": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "A restore refused for parents in the trash: the deletions that "
+                "`with_parents` would bring back along (when you may restore them).",
+            },
             "errors": {
                 "type": "array",
                 "items": {
@@ -103,6 +109,17 @@ COMPONENT_SCHEMAS: dict[str, Any] = {
             },
             "restorable": {"type": "boolean"},
             "purgeable": {"type": "boolean"},
+            "samples": {
+                "type": "object",
+                "description": "In the trash: the first few labels of its rows, per model.",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            "parents": {
+                "type": "array",
+                "description": "A restore with_parents: the restores of the parent deletions "
+                "brought back along.",
+                "items": {"$ref": "#/components/schemas/Operation"},
+            },
         },
     },
     "OperationPage": {
@@ -182,8 +199,6 @@ def document() -> dict[str, Any]:
     config = current_app.config
     cap = int(config["TOMBSTONE_API_BULK_CAP"])
     base = request.script_root + state.url_prefix
-    models = state.soft_models()
-    page_size = state.max_page_size()
     idempotency = {"$ref": "#/components/parameters/IdempotencyKey"}
     paths: dict[str, Any] = {}
     for slug, model in sorted(state.models.items()):
@@ -272,7 +287,7 @@ def document() -> dict[str, Any]:
             "operationId": "trash",
             "summary": "Deletions still in the trash, newest first",
             "tags": ["Operations"],
-            "parameters": _query(schemas.trash_parameters(models, page_size)),
+            "parameters": _query(state.trash_parameters()),
             "responses": _responses({"200": _ok("OperationPage", "A page of deletions.")}),
         }
     }
@@ -281,7 +296,7 @@ def document() -> dict[str, Any]:
             "operationId": "operations",
             "summary": "The log: every operation you may see, newest first",
             "tags": ["Operations"],
-            "parameters": _query(schemas.operations_parameters(models, page_size)),
+            "parameters": _query(state.log_parameters()),
             "responses": _responses({"200": _ok("OperationPage", "A page of operations.")}),
         }
     }
@@ -306,19 +321,20 @@ def document() -> dict[str, Any]:
                 ),
             }
         }
-    paths[f"{base}/openapi.json"] = {
-        "get": {
-            "operationId": "openapi",
-            "summary": "This document",
-            "tags": ["Operations"],
-            "security": [],
-            "responses": {
-                "200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {}}}},
-                "429": {"$ref": "#/components/responses/Problem429"},
-                "503": {"$ref": "#/components/responses/Problem503"},
-            },
+    if state.openapi_url is not None:
+        paths[f"{base}{state.openapi_url}"] = {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "tags": ["Operations"],
+                "security": [],
+                "responses": {
+                    "200": {"description": "OpenAPI 3.1", "content": {JSON: {"schema": {}}}},
+                    "429": {"$ref": "#/components/responses/Problem429"},
+                    "503": {"$ref": "#/components/responses/Problem503"},
+                },
+            }
         }
-    }
     found: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": state.title, "version": state.version},

@@ -108,7 +108,11 @@ def engine_problem(error: TombstoneError) -> Response:
 
 
 def http_problem(error: HTTPException) -> Response:
-    """Werkzeug's errors (``abort(404)``, a body over the limit, a method not offered)."""
+    """Werkzeug's errors (``abort(404)``, a body over the limit, a method not offered). One
+    that carries its own answer (``abort(response)``, from the app's ``before_request`` hooks
+    or its ``row_limit``: a ``401``, a ``429``) goes out as it is."""
+    if error.response is not None:
+        return error.response  # type: ignore[return-value]
     status = error.code or 500
     headers: dict[str, str] = {}
     if isinstance(error, MethodNotAllowed) and error.valid_methods:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,10 +26,30 @@ def retention() -> timedelta | None:
         return None
 
 
+def actor_names(ops: Iterable[Operation]) -> Mapping[str, str]:
+    """The names of the operations' actors, by the API's ``actor_names`` hook (none: as
+    recorded)."""
+    from .state import api
+
+    hook = api().actor_names
+    recorded = sorted({op.actor for op in ops if op.actor})
+    if hook is None or not recorded:
+        return {}
+    return hook(recorded)
+
+
 def operation(
-    op: Operation, *, undo: bool = False, settled: str | None = None, keep: timedelta | None = None
+    op: Operation,
+    *,
+    undo: bool = False,
+    settled: str | None = None,
+    keep: timedelta | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``undo`` when the caller may restore it now; ``settled`` the kind that settled it."""
+    """``undo`` when the caller may restore it now; ``settled`` the kind that settled it;
+    ``names`` the actors' names (:func:`actor_names`)."""
+    if names is None:
+        names = actor_names([op])
     deletion = op.kind == OperationKind.DELETE
     expires = op.created_at + keep if deletion and keep is not None and op.created_at else None
     return {
@@ -37,7 +58,7 @@ def operation(
         "status": op.status,
         "root_model": op.root_model,
         "counts": {name: int(n) for name, n in (op.counts or {}).items()},
-        "actor": op.actor,
+        "actor": names.get(op.actor, op.actor) if op.actor else op.actor,
         "reason": op.reason,
         "ref_op": op.ref_op,
         "created_at": moment(op.created_at),

@@ -18,7 +18,7 @@ PURGE_REASON: dict[str, Any] = {
     "type": "string",
     "minLength": 1,
     "maxLength": REASON_MAX,
-    "pattern": "[^\\s]",  # not blank
+    "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",  # not blank, no NUL
     "description": "Why the rows go for good (kept in the log).",
 }
 CONFIRM_TOKEN: dict[str, Any] = {
@@ -128,11 +128,19 @@ PURGE_BODY: dict[str, Any] = {
 }
 
 TEXT_PARAM: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NO_NUL}
+YEAR = "([0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001 to 9999
+LEAP_YEAR = "([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+#: A day that exists: the 29th of February in leap years only.
+DAY = (
+    f"({YEAR}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)"
+    f"|(0[13578]|1[02])-31)|{LEAP_YEAR}-02-29)"
+)
 DATE_PARAM: dict[str, Any] = {
     "type": "string",
-    "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    "(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?Z?)?$",
-    "description": "ISO 8601 date or UTC date-time (`2025-01-31`, `2025-01-31T12:00Z`).",
+    "pattern": f"^{DAY}"
+    "(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?$",
+    "description": "ISO 8601 date or date-time, UTC unless it gives an offset "
+    "(`2025-01-31`, `2025-01-31T12:00Z`, `2025-01-31T14:00+02:00`).",
 }
 
 
