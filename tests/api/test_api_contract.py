@@ -23,6 +23,27 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
+def error_fields(body: dict[str, Any], location: str = "json", within: str = "") -> set[str]:
+    """The fields a problem's ``errors`` name, as the resources' views spell them (webargs':
+    ``{"json": {"name": [...]}}``) or as the deletion API does (``[{"pointer": "/filter/q"}]``,
+    ``[{"parameter": "model"}]``); ``within`` an object of the body (``filter``)."""
+    errors = body["errors"]
+    if isinstance(errors, dict):
+        found = errors[location]
+        return set(found[within] if within else found)
+    names: set[str] = set()
+    for error in errors:
+        if location == "json" and "pointer" in error:
+            parts = error["pointer"].strip("/").split("/")
+            if within and parts[0] == within and len(parts) > 1:
+                names.add(parts[1])
+            elif not within:
+                names.add(parts[0])
+        elif location != "json" and "parameter" in error:
+            names.add(error["parameter"])
+    return names
+
+
 # -- the document ------------------------------------------------------------------------------
 def test_openapi_document_is_served_with_bearer_security(app: Flask) -> None:
     spec = app.test_client().get("/api/openapi.json").json
@@ -91,7 +112,7 @@ def test_unknown_route_and_method_are_problems(api: Any) -> None:
 )
 def test_invalid_query_is_422_listing_the_fields(api: Any, query: str) -> None:
     body = assert_problem(api("mia").get(f"/api/items?{query}"), 422)
-    assert query.split("=", maxsplit=1)[0] in body["errors"]["query"]
+    assert query.split("=", maxsplit=1)[0] in error_fields(body, "query")
 
 
 # -- items: list and read ------------------------------------------------------------------------

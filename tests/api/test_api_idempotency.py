@@ -1,10 +1,12 @@
 """``Idempotency-Key`` on bulk delete: a retry gets the same answer, never a second delete; the
-same contract whether the keys live in the database or in Redis."""
+same contract whether the keys live in the database or in Redis (the deletion API's stores,
+configured by Taskboard's settings)."""
 
 from __future__ import annotations
 
 import contextlib
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,14 +17,8 @@ from taskboard_support import World
 from test_api_contract import assert_problem
 from werkzeug.wrappers import Response
 
-from taskboard.api.idempotency import fingerprint, idempotent
-from taskboard.api.idempotency_stores import (
-    EXTENSION,
-    DatabaseStore,
-    Lifetimes,
-    RedisStore,
-    store,
-)
+from flask_tombstone.api.idempotency import fingerprint, idempotent
+from flask_tombstone.api.stores import DatabaseStore, IdempotencyStore, Lifetimes, RedisStore
 from taskboard.extensions import db
 from taskboard.models import Operation, User
 
@@ -31,6 +27,20 @@ __all__ = ["redis_prefix"]  # a fixture, imported to register it
 pytestmark = pytest.mark.servers
 URL = "/api/items/bulk-delete"
 STORES = {"database": DatabaseStore, "redis": RedisStore}
+STORE = "tombstone_api.store"  # app.extensions: the store made from the settings
+
+
+def store() -> IdempotencyStore:
+    """The current app's store (in an app context)."""
+    from flask import current_app
+
+    found: IdempotencyStore = current_app.extensions["tombstone_api"].idempotency_store()
+    return found
+
+
+def scope(user_id: int) -> str:
+    """A caller's keys, as the store holds them: per account."""
+    return f"user:{user_id}"
 
 
 @pytest.fixture(params=list(STORES))
@@ -55,8 +65,8 @@ def deletes(app: Flask) -> int:
 
 def claim(app: Flask, user_id: int, key: str, body: dict[str, Any]) -> None:
     """Claim ``key`` as a request with ``body`` would, and leave it running."""
-    with app.test_request_context(URL, method="POST"):
-        assert store().claim(user_id, key, fingerprint(body))
+    with app.test_request_context(URL, method="POST", json=body):
+        assert store().claim(scope(user_id), key, fingerprint())
 
 
 def test_same_key_same_body_replays_the_answer(app: Flask, api: Any, world: World) -> None:
@@ -117,17 +127,23 @@ def test_a_key_over_200_characters_is_400(api: Any, world: World) -> None:
     assert_problem(response, 400)
 
 
+def request_as(app: Flask, user_id: int, key: str) -> Any:
+    """A bulk delete's request context, as ``user_id`` sending ``key``."""
+    headers = {"Idempotency-Key": key}
+    return app.test_request_context(URL, method="POST", json={"ids": [1]}, headers=headers)
+
+
 def failing(app: Flask, user_id: int, key: str, work: Any) -> None:
     """Run ``work`` under ``key`` as ``user_id``'s request would, letting what it raises go."""
-    with app.test_request_context(URL, method="POST", headers={"Idempotency-Key": key}):
-        g.api_user = db.session.get(User, user_id)
+    with request_as(app, user_id, key):
+        g.api_user = user = db.session.get(User, user_id)
         with contextlib.suppress(RuntimeError):
-            idempotent({"ids": [1]}, work)
+            idempotent(user, work)
 
 
 def kept(app: Flask, user_id: int, key: str) -> Any:
     with app.app_context():
-        return store().replay(user_id, key)
+        return store().replay(scope(user_id), key)
 
 
 def test_server_errors_and_crashes_are_not_kept(app: Flask, world: World) -> None:
@@ -151,22 +167,22 @@ def test_the_answer_goes_back_though_the_store_went_away_during_the_work(
     a closed port while the work runs."""
 
     def work() -> Response:
-        lifetimes = Lifetimes.of(app)
+        lifetimes = Lifetimes(timedelta(hours=24), timedelta(minutes=5))
         gone = RedisStore(redis.Redis.from_url("redis://127.0.0.1:1/0"), "gone", lifetimes)
-        app.extensions[EXTENSION] = gone
+        app.extensions[STORE] = gone
         return Response("{}", status=201)
 
-    with app.test_request_context(URL, method="POST", headers={"Idempotency-Key": "k-gone"}):
-        g.api_user = db.session.get(User, world.mia)
-        assert idempotent({"ids": [1]}, work).status_code == 201
+    with request_as(app, world.mia, "k-gone"):
+        g.api_user = user = db.session.get(User, world.mia)
+        assert idempotent(user, work).status_code == 201
         with pytest.raises(redis.RedisError):
-            store().replay(world.mia, "k-gone")
+            store().replay(scope(world.mia), "k-gone")
 
 
 def test_answers_and_abandoned_claims_expire(app: Flask, api: Any, world: World) -> None:
-    app.config["TASKBOARD_IDEMPOTENCY_TTL"] = "1s"
-    app.config["TASKBOARD_IDEMPOTENCY_RUNNING_TIMEOUT"] = "1s"
-    app.extensions.pop("taskboard.idempotency")  # made again from the shorter lifetimes
+    app.config["TOMBSTONE_API_IDEMPOTENCY_TTL"] = "1s"
+    app.config["TOMBSTONE_API_IDEMPOTENCY_RUNNING_TIMEOUT"] = "1s"
+    app.extensions.pop(STORE, None)  # made again from the shorter lifetimes
     mia = api("mia")
     claim(app, world.mia, "abandoned", {"ids": [world.alpha_item]})
     done = {"Idempotency-Key": "done"}

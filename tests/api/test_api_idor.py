@@ -163,8 +163,8 @@ def test_create_matrix(
 
 
 # -- the trash and the log: (who deletes, what, {user: "restore" | "see" | "none"}) ----------
-# "see": in the caller's log, but not theirs to restore (403); ada (admin) restores all and is
-# the only one to purge.
+# "see": in the caller's log and trash, but not theirs to restore (403); ada (admin) restores
+# all and is the only one to purge.
 OPERATIONS = [
     ("mia", "items/alpha_item", {"mia": "restore", "max": "see", "otto": "none"}),
     ("max", "items/max_item", {"mia": "restore", "max": "restore", "otto": "none"}),
@@ -187,9 +187,13 @@ def test_operation_access_matrix(
     )
     op_id = deleted.json["id"]
     caller = api(user)
-    trash = {e["id"] for e in caller.get("/api/trash?per_page=100").json["items"]}
+    # The trash lists the deletions in the caller's log, each saying whether they may restore it.
+    trash = {e["id"]: e for e in caller.get("/api/trash?per_page=100").json["items"]}
     log = {e["id"] for e in caller.get("/api/operations?per_page=100").json["items"]}
-    assert (op_id in trash) == (access == "restore")
+    assert (op_id in trash) == (access != "none")
+    if op_id in trash:
+        assert trash[op_id]["restorable"] == (access == "restore")
+        assert (trash[op_id]["undo"] is not None) == (access == "restore")
     assert (op_id in log) == (access != "none")
     refused = 404 if access == "none" else 403
     if user != "ada":

@@ -11,7 +11,7 @@ import schemathesis
 from flask import Flask
 from sqlalchemy import func, select, update
 from taskboard_support import World, live, raw
-from test_api_contract import assert_problem
+from test_api_contract import assert_problem, error_fields
 
 from taskboard.extensions import db
 from taskboard.models import Comment, Item, Operation, Project, Tag, project_member
@@ -67,14 +67,19 @@ def test_every_endpoint_needs_a_token(api: Any, world: World, method: str, url: 
 
 
 # -- the trash -------------------------------------------------------------------------------
-def test_the_trash_holds_what_each_caller_may_restore(api: Any, world: World) -> None:
+def test_the_trash_holds_what_each_caller_reads_saying_what_they_may_restore(
+    api: Any, world: World
+) -> None:
     mia, max_, otto, ada = api("mia"), api("max"), api("otto"), api("ada")
     alpha = deleted(mia, f"/api/items/{world.alpha_item}")
     mine = deleted(max_, f"/api/items/{world.max_item}")
     omega = deleted(otto, f"/api/items/{world.omega_item}")
 
     assert ids(mia.get("/api/trash")) == [mine["id"], alpha["id"]]  # newest first
-    assert ids(max_.get("/api/trash")) == [mine["id"]]  # their own deletion only
+    # max reads Alpha's log: mia's deletion is in his trash too, not his to restore.
+    maxs = max_.get("/api/trash").json["items"]
+    assert [(e["id"], e["restorable"]) for e in maxs] == [(mine["id"], True), (alpha["id"], False)]
+    assert maxs[1]["undo"] is None and maxs[1]["purgeable"] is False
     assert ids(otto.get("/api/trash")) == [omega["id"]]
     assert ids(ada.get("/api/trash")) == [omega["id"], mine["id"], alpha["id"]]
 
@@ -104,7 +109,7 @@ def test_the_trash_is_paginated_and_filtered_by_kind(api: Any, world: World) -> 
 @pytest.mark.parametrize("query", ["model=Nonsense", "page=0", "per_page=101", "sort=id"])
 def test_the_trash_refuses_an_invalid_or_unknown_filter(api: Any, query: str) -> None:
     body = assert_problem(api("mia").get(f"/api/trash?{query}"), 422)
-    assert query.split("=", maxsplit=1)[0] in body["errors"]["query"]
+    assert query.split("=", maxsplit=1)[0] in error_fields(body, "query")
 
 
 # -- restore ---------------------------------------------------------------------------------
@@ -169,7 +174,7 @@ def test_restoring_twice_or_a_non_deletion_is_409(app: Flask, api: Any, world: W
     operation = deleted(mia, f"/api/items/{world.max_item}")
     restored = restore(mia, operation["id"]).json
     body = assert_problem(restore(mia, operation["id"]), 409)
-    assert body["code"] == "settled" and "already undone" in body["detail"]
+    assert body["code"] == "settled" and "already restored" in body["detail"]
     body = assert_problem(restore(mia, restored["id"]), 409)
     assert body["code"] == "not_deletion"
     assert operation_count(app) == 2
@@ -210,7 +215,7 @@ def test_a_parent_in_the_trash_is_a_structured_409_and_both_can_come_back(
     assert conflict["other"]["model"] == "Item" and conflict["other"]["id"] == world.alpha_item
     assert conflict["other_operation"] == item["id"]
     assert body["retry_with_parents"] == [item["id"]]
-    assert "deleted separately" in body["reasons"][0]
+    assert "cannot be restored" in body["detail"]
     assert live(app, Comment, world.alpha_comment) is None
 
     response = restore(mia, comment["id"], with_parents=True)
@@ -259,7 +264,7 @@ def test_admins_purge_for_good_with_a_reason(app: Flask, api: Any, world: World)
     assert_problem(purge(api("otto"), operation["id"], reason="cleanup"), 404)
     assert_problem(purge(ada, 999_999, reason="cleanup"), 404)
     body = assert_problem(purge(ada, operation["id"]), 422)
-    assert "reason" in body["errors"]["json"]
+    assert "reason" in error_fields(body)
     assert_problem(purge(ada, operation["id"], reason="   "), 422)
     assert_problem(purge(ada, operation["id"], reason="x" * 501), 422)
     assert raw(app, Project, world.alpha) is not None
@@ -321,10 +326,12 @@ def test_the_log_filters_and_pages(api: Any, world: World) -> None:
     created = tag["created_at"]
     assert tag["id"] in ids(mia.get(log, query_string={"since": created}))
     assert tag["id"] not in ids(mia.get(log, query_string={"until": created}))
-    # A window that ends before it starts holds nothing (the document cannot say "since <=
-    # until", so it is not an error); times UTC cannot write are the first or last there are.
+    # A window that ends before it starts is refused (the deletion API's rule); times UTC
+    # cannot write are the first or last there are.
     inverted = {"since": created, "until": "2000-01-01T00:00:00"}
-    assert ids(mia.get(log, query_string=inverted)) == []
+    assert "since" in error_fields(
+        assert_problem(mia.get(log, query_string=inverted), 422), "query"
+    )
     edges = {"since": "0001-01-01T00:00:00+01:00", "until": "9999-12-31T23:00:00-05:00"}
     assert ids(mia.get(log, query_string=edges)) == ids(mia.get(log))
 
@@ -351,7 +358,7 @@ def test_the_log_filters_and_pages(api: Any, world: World) -> None:
 )
 def test_the_log_refuses_an_invalid_or_unknown_filter(api: Any, query: str) -> None:
     body = assert_problem(api("mia").get(f"/api/operations?{query}"), 422)
-    assert body["errors"]["query"]
+    assert error_fields(body, "query")
 
 
 # -- the document describes the answers --------------------------------------------------------

@@ -1,6 +1,7 @@
 """What the API's hot paths send to the database, counted per request (DBAPI cursor executes,
 as ``bench`` counts them): a page costs the same statements for one row as for twenty, and a
-``DELETE`` reads the caller and the row once each (docs/api.md, "Cost per request")."""
+``DELETE`` reads the caller and the row once each, and asks the database once whether the
+caller may delete it (docs/api.md, "Cost per request")."""
 
 from __future__ import annotations
 
@@ -75,8 +76,10 @@ def test_delete_reads_the_caller_and_the_row_once_each(app: Flask, api: Any, wor
     assert response.status_code == 204
     writing = next(i for i, s in enumerate(sent) if not s.upper().startswith("SELECT"))
     reads = sent[:writing]
-    assert len(reads) == 2, reads  # the token with its account; the item with its project
-    assert "api_token" in reads[0] and "project" in reads[1].split(" WHERE ")[0]
+    # The token with its account; the item, if the caller sees it; whether they may delete it
+    # (one EXISTS over the item and its project: the deletion API's 403 before the engine).
+    assert len(reads) == 3, reads
+    assert "api_token" in reads[0] and "FROM item" in reads[1] and "project" in reads[2]
     assert not [s for s in sent if "item_tag" in s]  # no ETag without If-Match
     assert not [s for s in sent if s.startswith("SELECT user_account.role")]
     with app.app_context():
@@ -108,5 +111,8 @@ def test_the_project_owner_deleting_a_comment_reads_it_with_its_project_at_once(
     assert response.status_code == 204
     writing = next(i for i, s in enumerate(sent) if not s.upper().startswith("SELECT"))
     reads = sent[:writing]
-    assert len(reads) == 2, reads  # the token with its account; the comment, item and project
-    assert "project" in reads[1].split(" WHERE ")[0]
+    # The token with its account; the comment, if the caller sees it; whether they may delete
+    # it (one EXISTS over the comment, its item and project); the comment's item, for the
+    # project the operation is scoped to (taskboard.access.hooks.scope).
+    assert len(reads) == 4, reads
+    assert "project" in reads[2] and "FROM item WHERE" in reads[3]

@@ -1,8 +1,11 @@
-"""The JSON API under ``/api``: bearer tokens, RFC 9457 errors, an OpenAPI 3 document.
+"""The JSON API under ``/api``: bearer tokens, RFC 9457 errors, one OpenAPI 3.1 document.
 
-flask-smorest builds the document from the views' schemas; its Swagger UI and ReDoc pages
-load their scripts from a CDN, so they stay off and ``/api/docs`` is a page of our own,
-rendered from the same document on the server (no script at all).
+Taskboard's resources (list, create, read, change) are flask-smorest views; deleting them,
+the trash and the log are Flask-Tombstone's deletion API (:mod:`.deletion`) on the same
+paths. ``/api/openapi.json`` is flask-smorest's document with the deletion API's merged in
+(:mod:`.openapi`); its Swagger UI and ReDoc pages load their scripts from a CDN, so they stay
+off and ``/api/docs`` is a page of our own, rendered from the same document on the server (no
+script at all).
 """
 
 from __future__ import annotations
@@ -18,16 +21,14 @@ from taskboard.extensions import csrf
 from taskboard.security import MAX_ID, IdConverter
 
 from .openapi_headers import HeadersPlugin
-from .openapi_schemas import SchemaExtrasPlugin
 from .schemas import ProblemSchema
 
 API_CONFIG: dict[str, Any] = {
     "API_TITLE": "Taskboard API",
     "API_VERSION": "1",
-    "OPENAPI_VERSION": "3.0.3",
-    "OPENAPI_URL_PREFIX": "/api",
-    "OPENAPI_JSON_PATH": "openapi.json",
-    # Whether DELETE must carry If-Match (428 without it).
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": None,  # served by taskboard.api.openapi, merged
+    # Whether DELETE and PATCH must carry If-Match (428 without it).
     "TASKBOARD_API_REQUIRE_IF_MATCH": False,
 }
 
@@ -67,29 +68,27 @@ def init_app(app: Flask) -> ProblemApi:
         spec_kwargs={
             "info": {"description": "Taskboard's resources, and deletion done safely."},
             "servers": [{"url": "/"}],
-            # If-Match, Prefer, Idempotency-Key and 429 on every operation that has them;
-            # the keywords marshmallow cannot state (a bulk delete's oneOf).
-            "extra_plugins": [HeadersPlugin(), SchemaExtrasPlugin()],
+            # If-Match on PATCH; 429 and 503 on every operation.
+            "extra_plugins": [HeadersPlugin()],
         },
     )
     api.register_converter(IdConverter, _id_schema)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "A personal API token"}
     )
-    from . import idempotency_stores, ratelimit
+    from . import deletion, openapi, ratelimit
     from .comments import blp as comments
     from .docs import bp as docs
     from .items import blp as items
-    from .operations import blp as operations
     from .projects import blp as projects
     from .tags import blp as tags
-    from .trash import blp as trash
 
-    app.extensions[idempotency_stores.EXTENSION] = idempotency_stores.store_for(app)
-    for blueprint in (projects, items, comments, tags, trash, operations):
+    for blueprint in (projects, items, comments, tags):
         ratelimit.protect(blueprint)  # after the blueprint's authentication: per caller
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
+    deletion.init_app(app)
     app.register_blueprint(docs)
+    app.register_blueprint(openapi.bp)
     app.extensions["taskboard.api"] = api
     return api

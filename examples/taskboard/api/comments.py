@@ -12,7 +12,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import joinedload
 
 from taskboard.access import rows
-from taskboard.access.permissions import may_delete_comment, may_edit_comment
+from taskboard.access.permissions import may_edit_comment
 from taskboard.comments import services
 from taskboard.comments.forms import CommentForm
 from taskboard.models import Comment, Item, User
@@ -54,7 +54,6 @@ add_routes(
         create=create,
         update=update,
         may_edit=may_edit_comment,
-        may_delete=may_delete_comment,
         # What may_delete_comment reads of someone else's comment, in the same statement.
         delete_options=(joinedload(Comment.item).joinedload(Item.project),),
     ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
+
+from .openapi import document
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api")
 
@@ -11,7 +13,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 @bp.get("/docs")
 def docs() -> str:
-    spec = current_app.extensions["taskboard.api"].spec.to_dict()
+    spec = document()
     operations = [
         (method.upper(), path, details)
         for path, item in sorted(spec.get("paths", {}).items())

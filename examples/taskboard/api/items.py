@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import joinedload, selectinload
 
-from taskboard.access.permissions import may_delete_item, may_edit_item
+from taskboard.access.permissions import may_edit_item
 from taskboard.items import services
 from taskboard.models import Item, User
 
 from . import item_writes
-from .resource_schemas import ItemBulkFilterSchema, ItemFilterSchema
+from .resource_schemas import ItemFilterSchema
 from .resources import Resource, add_routes, blueprint
 from .schemas import ItemCreateSchema, ItemInputSchema, ItemSchema
 
@@ -39,8 +39,6 @@ ITEMS = Resource(
     create=item_writes.create,
     update=item_writes.update,
     may_edit=may_edit_item,
-    may_delete=may_delete_item,
-    bulk_filter_schema=ItemBulkFilterSchema,  # a blank q or tag: no filter in the list only
     list_options=(selectinload(Item.tags),),  # a page's tag_ids: one statement
     delete_options=(joinedload(Item.project),),  # what may_delete_item reads
 )

@@ -4,11 +4,10 @@ a new view gets them by its method alone:
 
 - every operation may answer ``429`` with ``Retry-After`` (the rate limits, :mod:`.ratelimit`),
   and ``503`` with ``Retry-After`` (the database, or Redis, out of reach: nothing was done);
-- ``DELETE`` takes ``If-Match`` (``412``/``428``) and ``Prefer``, and may answer ``409``;
-- ``PATCH`` takes ``If-Match`` (``412``/``428``);
-- a ``POST`` to ``…/bulk-delete`` takes ``Idempotency-Key`` and may answer ``409``. Another
-  operation that honours the key says so with ``@blp.doc(parameters=[IDEMPOTENCY_KEY])`` and
-  gets the rest.
+- ``PATCH`` takes ``If-Match`` (``412``/``428``).
+
+The deletion endpoints (``DELETE``, bulk delete, restore, purge) are the deletion API's, whose
+own document declares their headers (``If-Match``, ``Prefer``, ``Idempotency-Key``).
 """
 
 from __future__ import annotations
@@ -19,12 +18,10 @@ from apispec import APISpec, BasePlugin
 
 from flask_tombstone.problems import PROBLEM_JSON
 
-from .deleting import IF_MATCH_PATTERN
 from .schemas import ProblemSchema
+from .writes import IF_MATCH_PATTERN
 
 IF_MATCH = "IfMatch"
-PREFER = "Prefer"
-IDEMPOTENCY_KEY = "IdempotencyKey"
 RATE_LIMITED = "RATE_LIMITED"
 UNAVAILABLE = "UNAVAILABLE"
 
@@ -38,25 +35,11 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "tags (RFC 9110) is 400.",
         "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
     },
-    PREFER: {
-        "name": "Prefer",
-        "description": "return=representation: 200 with the operation instead of 204.",
-        "schema": {"type": "string", "example": "return=representation"},
-    },
-    IDEMPOTENCY_KEY: {
-        "name": "Idempotency-Key",
-        "description": "Makes a retry safe (per user): the same key and body get the same "
-        "answer; another body is 422; 409 while the first is still running.",
-        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-    },
 }
-CONFLICT, PRECONDITION = "CONFLICT", ("PRECONDITION_FAILED", "PRECONDITION_REQUIRED")
 DECLARED: dict[str, tuple[tuple[str, ...], dict[int, str]]] = {
     # method: (header parameters, {status: response component})
-    "delete": ((IF_MATCH, PREFER), {409: CONFLICT, 412: PRECONDITION[0], 428: PRECONDITION[1]}),
-    "patch": ((IF_MATCH,), {412: PRECONDITION[0], 428: PRECONDITION[1]}),
+    "patch": ((IF_MATCH,), {412: "PRECONDITION_FAILED", 428: "PRECONDITION_REQUIRED"}),
 }
-IDEMPOTENT: tuple[tuple[str, ...], dict[int, str]] = ((IDEMPOTENCY_KEY,), {409: CONFLICT})
 
 
 class HeadersPlugin(BasePlugin):
@@ -103,10 +86,6 @@ class HeadersPlugin(BasePlugin):
                 continue
             headers, responses = DECLARED.get(method, ((), {}))
             _declare(operation, headers, responses | {429: RATE_LIMITED, 503: UNAVAILABLE})
-            if method == "post" and (
-                str(path).endswith("/bulk-delete") or IDEMPOTENCY_KEY in _parameters(operation)
-            ):
-                _declare(operation, *IDEMPOTENT)
 
 
 def _parameters(operation: dict[str, Any]) -> set[str]:

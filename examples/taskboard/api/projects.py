@@ -53,6 +53,5 @@ add_routes(
         create=create,
         update=update,
         may_edit=may_manage_project,
-        may_delete=may_manage_project,
     ),
 )

@@ -54,11 +54,15 @@ def protect(blueprint: Blueprint) -> None:
 
 
 def limit_request() -> None:
-    """Charge the request to the caller's read or write budget; a ``DELETE`` also costs one
-    deleted row. Over a budget: ``429`` and the view does not run."""
+    """Charge the request to the caller's read or write budget. Over a budget: ``429`` and
+    the view does not run."""
     _spend("read" if request.method in READS else "write", 1)
-    if request.method == "DELETE":
-        charge_rows(1)
+
+
+def row_limit(actor: Any, count: int) -> None:
+    """The deletion API's ``row_limit`` hook: a ``DELETE`` costs one row, a bulk delete the
+    rows it takes, charged once they are counted and before anything is written."""
+    charge_rows(count)
 
 
 def charge_rows(count: int) -> None:

@@ -13,7 +13,7 @@ from taskboard.comments.forms import CommentForm
 from taskboard.projects.forms import ProjectForm
 from taskboard.tags.forms import TagForm
 
-from .schemas import SPACE, STATUSES, Id, Integer, PageArgs, like, name, text
+from .schemas import SPACE, STATUSES, Id, PageArgs, like, name, text
 
 #: The tag form's pattern (``^\w[\w .+#-]*$``, after trimming and lowering), on the value as
 #: sent: around it, whatever trimming removes; and without İ (U+0130), the one word character
@@ -62,8 +62,8 @@ class TagCreateSchema(TagInputSchema):
 
 # -- filters: an allow-list of fields, equality only (``q``: a substring) -------------------------
 # Their text is trimmed. A text that narrows nothing (blank) is refused, but for the items
-# list's ``q`` and ``tag``, where it means no filter (as on the HTML page): a bulk delete refuses
-# it there too (:class:`ItemBulkFilterSchema`), since it never means everything.
+# list's ``q`` and ``tag``, where it means no filter (as on the HTML page): a bulk delete by
+# filter (taskboard.api.deletion) refuses it there too, since it never means everything.
 class ProjectFilterSchema(Schema):
     q = name(200, metadata={"description": "In the name"})
     role = fields.String(validate=validate.OneOf(["owner", "member"]))
@@ -90,48 +90,7 @@ class ItemFilterSchema(Schema):
     tag = text(validate.Length(max=40), trim=True, metadata={"description": "A tag's name"})
 
 
-class ItemBulkFilterSchema(ItemFilterSchema):
-    """The items' filter in a bulk delete: every field given must narrow."""
-
-    q = name(200, metadata={"description": "In the name"})
-    tag = name(40, metadata={"description": "A tag's name"})
-
-
-#: Ids, or a filter (of one field at least) with the count expected: never both, never
-#: neither. JSON Schema says it; marshmallow cannot, so ``bulk.selected`` checks it.
-ONE_SELECTION = {
-    "oneOf": [
-        {"required": ["ids"], "not": {"required": ["filter"]}},
-        {
-            "required": ["filter", "expected_count"],
-            "properties": {"filter": {"minProperties": 1}},
-            "not": {"required": ["ids"]},
-        },
-    ]
-}
-
-
-class BulkDeleteSchema(Schema):
-    """The body of ``POST .../bulk-delete``: ``ids``, or a ``filter`` (at least one field) with
-    ``expected_count``; :func:`bulk_delete_of` adds the resource's filter. The document says
-    which combinations are valid (:data:`ONE_SELECTION`)."""
-
-    OPENAPI = ONE_SELECTION
-
-    ids = fields.List(Id(), validate=validate.Length(min=1, max=10_000))
-    expected_count = Integer(validate=validate.Range(min=0))
-    confirm_token = fields.String(validate=validate.Length(max=200))
-
-
 def list_args_of(filter_schema: type[Schema]) -> type[Schema]:
     """A list's query arguments: a page, and the resource's filter."""
     title = filter_schema.__name__.removesuffix("FilterSchema") + "ListArgs"
     return type(title, (PageArgs, filter_schema), {})
-
-
-def bulk_delete_of(filter_schema: type[Schema]) -> type[Schema]:
-    """The body of ``POST .../bulk-delete``, with the resource's filter (which must narrow)."""
-    title = filter_schema.__name__.removesuffix("FilterSchema").removesuffix("Bulk")
-    return type(
-        f"{title}BulkDeleteSchema", (BulkDeleteSchema,), {"filter": fields.Nested(filter_schema)}
-    )

@@ -1,6 +1,7 @@
 """The routes every resource shares, declared once per model from a :class:`Resource`: list
-(paginated, filtered) and create; read (with an ETag), change (``If-Match``) and delete one
-row; its deletion preview; and the bulk delete, whose filter grammar is the list's.
+(paginated, filtered) and create; read (with an ETag) and change (``If-Match``) one row.
+Deleting (one row, its preview, bulk) is Flask-Tombstone's deletion API on the same paths
+(:mod:`.deletion`), with the list's filter grammar (``matching``).
 
 A row's path parameter is named for its model (``/api/items/{item_id}``), an ``<id:...>``
 (``taskboard.security.IdConverter``: anything but a positive INTEGER is no route at all).
@@ -18,18 +19,16 @@ from flask.views import MethodView
 from marshmallow import Schema
 from sqlalchemy import Select
 from sqlalchemy.sql.base import ExecutableOption
-from werkzeug.wrappers import Response
 
 from taskboard.models import User
 
-from . import bulk, deleting, writes
+from . import writes
 from .access import load
 from .auth import authenticate, caller
-from .idempotency import idempotent
 from .paging import paged
 from .parser import Blueprint
-from .resource_schemas import bulk_delete_of, list_args_of
-from .schemas import DeleteArgs, OperationSchema, PreviewSchema, page_of
+from .resource_schemas import list_args_of
+from .schemas import page_of
 
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 ETAG = {"ETag": {"schema": {"type": "string"}}}
@@ -44,7 +43,7 @@ class Resource:
 
     model: type[Any]
     schema: type[Schema]  # the representation
-    filter_schema: type[Schema]  # the list's filter, and the bulk delete's
+    filter_schema: type[Schema]  # the list's filter
     matching: Callable[[User, dict[str, Any]], Select[Any]]  # visible rows matching a filter
     order: tuple[Any, ...]  # the list's order
     create_schema: type[Schema]
@@ -52,13 +51,11 @@ class Resource:
     create: Callable[[User, dict[str, Any]], Any]  # a new row through the service (no commit)
     update: Callable[[Any, dict[str, Any]], Any]  # the row changed through the service
     may_edit: Rule
-    may_delete: Rule
     # Loader options (``selectinload``, ``joinedload``...), so that what is read next comes in
     # the same statement (or one more for a whole page), never one lazy load per row:
-    # The filter of a bulk delete, where every field must narrow (the list's, if it does).
-    bulk_filter_schema: type[Schema] | None = None
     list_options: Sequence[ExecutableOption] = ()  # a page's rows: what the representation reads
-    delete_options: Sequence[ExecutableOption] = ()  # the row to DELETE or preview: may_delete's
+    # What deleting one row reads besides it (bench.http.handled loads an item with these).
+    delete_options: Sequence[ExecutableOption] = ()
 
     @property
     def noun(self) -> str:
@@ -100,14 +97,13 @@ def blueprint(name: str, description: str) -> Blueprint:
 
 
 def with_etag(row: Any, schema: Schema) -> tuple[Any, int, dict[str, str]]:
-    return row, 200, {"ETag": writes.etag(row, schema)}
+    return row, 200, {"ETag": writes.etag(row)}
 
 
 def add_routes(blp: Blueprint, resource: Resource) -> None:
     representation = resource.schema()  # stateless: one instance serves every request
     add_collection_routes(blp, resource, representation)
     add_row_routes(blp, resource, representation)
-    add_bulk_route(blp, resource)
 
 
 def add_collection_routes(blp: Blueprint, resource: Resource, representation: Schema) -> None:
@@ -131,20 +127,17 @@ def add_collection_routes(blp: Blueprint, resource: Resource, representation: Sc
         def post(self, data: dict[str, Any]) -> tuple[Any, int, dict[str, str]]:
             row = writes.commit(lambda: resource.create(caller(), data))
             location = f"{blp.url_prefix}/{row.id}"
-            return row, 201, {"ETag": writes.etag(row, representation), "Location": location}
+            return row, 201, {"ETag": writes.etag(row), "Location": location}
 
     Rows.__name__ = f"{resource.model.__name__}Rows"
     blp.route("")(Rows)
 
 
 def add_row_routes(blp: Blueprint, resource: Resource, representation: Schema) -> None:
-    """``GET``, ``PATCH`` and ``DELETE /<id>``, ``GET /<id>/deletion-preview``. The row is
-    serialised for its ETag only where one is answered, or to check a sent ``If-Match``."""
+    """``GET`` and ``PATCH /<id>``. The row is serialised for its ETag only where one is
+    answered; ``DELETE`` on the same path is the deletion API's."""
     model, schema, noun = resource.model, resource.schema, resource.noun
     key = resource.row_parameter
-
-    def deletable(path: dict[str, int]) -> Any:
-        return load(model, path[key], allow=resource.may_delete, options=resource.delete_options)
 
     class Row(MethodView):
         @blp.doc(security=SECURITY, summary=f"One {noun}, with its ETag")
@@ -158,50 +151,9 @@ def add_row_routes(blp: Blueprint, resource: Resource, representation: Schema) -
         @blp.alt_response(409, response="CONFLICT")  # a taken name, or a save racing ours
         def patch(self, data: dict[str, Any], **path: int) -> tuple[Any, int, dict[str, str]]:
             row = load(model, path[key], allow=resource.may_edit)
-            deleting.check_if_match(lambda: deleting.etag_of(representation.dump(row)))
+            writes.check_if_match(row)
             writes.commit(lambda: resource.update(row, data))
             return with_etag(row, representation)
 
-        @blp.doc(security=SECURITY, summary=f"Move the {noun} (and what goes with it) to trash")
-        @blp.arguments(DeleteArgs, location="query")
-        @blp.response(204)
-        @blp.alt_response(
-            200, schema=OperationSchema, description="With Prefer: return=representation"
-        )
-        def delete(self, args: dict[str, Any], **path: int) -> Response:
-            row = deletable(path)
-            return deleting.delete_row(
-                row, lambda: representation.dump(row), args.get("confirm_token", "")
-            )
-
-    def preview(**path: int) -> dict[str, Any]:
-        return deleting.preview_row(deletable(path))
-
-    preview.__doc__ = f"What deleting the {noun} would take along, blockers, confirm token."
     Row.__name__ = f"{model.__name__}Row"
     blp.route(resource.row_rule)(Row)
-    blp.route(f"{resource.row_rule}/deletion-preview", endpoint="preview")(
-        blp.doc(security=SECURITY)(blp.response(200, PreviewSchema)(preview))
-    )
-
-
-def add_bulk_route(blp: Blueprint, resource: Resource) -> None:
-    """``POST /bulk-delete``: ids, or the list's filter with ``expected_count``; one operation,
-    all or nothing, ``Idempotency-Key`` honoured."""
-    spec = bulk.BulkDelete(resource.model, resource.matching)
-
-    def bulk_delete(body: dict[str, Any]) -> Response:
-        return idempotent(body, lambda: bulk.delete(spec, body))
-
-    bulk_delete.__doc__ = (
-        f"Delete the listed {spec.noun}, or every one matching the filter (with "
-        "expected_count), as one operation: all or nothing. Send an Idempotency-Key to make "
-        "retries safe."
-    )
-    blp.route("/bulk-delete", methods=["POST"], endpoint="bulk_delete")(
-        blp.doc(security=SECURITY)(
-            blp.arguments(bulk_delete_of(resource.bulk_filter_schema or resource.filter_schema))(
-                blp.response(200, OperationSchema)(bulk_delete)
-            )
-        )
-    )

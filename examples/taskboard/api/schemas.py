@@ -148,35 +148,13 @@ class QueryArgs(Schema):
 
 
 class DeleteArgs(QueryArgs):
+    """A ``DELETE``'s query, as bench.http.handled parses it (the deletion API checks its
+    own)."""
+
     confirm_token = fields.String(
         validate=validate.Length(max=200),
         metadata={"description": "The preview's confirm token: 409 if the plan changed."},
     )
-
-
-class OperationSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    status = fields.String()
-    root_model = fields.String()
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    created_at = UtcDateTime()
-    undo = fields.String(metadata={"description": "POST here to restore what was deleted"})
-    expires_at = UtcDateTime(
-        allow_none=True, metadata={"description": "When the trash may purge it for good"}
-    )
-
-
-class PreviewSchema(Schema):
-    mode = fields.String()
-    model = fields.String()
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-    total = fields.Integer()
-    samples = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()))
-    blockers = fields.List(fields.Dict())
-    blocker_count = fields.Integer()
-    effects = fields.Dict(keys=fields.String(), values=fields.Integer())
-    token = fields.String(metadata={"description": "Send back as confirm_token on DELETE"})
 
 
 class PageArgs(QueryArgs):

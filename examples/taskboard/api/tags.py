@@ -59,6 +59,5 @@ add_routes(
         create=create,
         update=update,
         may_edit=may_manage_tag,
-        may_delete=may_manage_tag,
     ),
 )

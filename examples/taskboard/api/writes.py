@@ -7,20 +7,21 @@ the database's to referee: ``409``, nothing saved, never a 500.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
-from marshmallow import Schema
+from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from flask_tombstone.api import etag as row_etag
 from taskboard.access import rows
 from taskboard.extensions import db
 from taskboard.models import Item, Project
 from taskboard.typed import FlaskForm
 
 from .auth import caller
-from .deleting import etag_of
 from .problems import abort_problem
 
 M = TypeVar("M", Project, Item)
@@ -75,9 +76,45 @@ def checked(form_class: type[FlaskForm], field: str, value: Any) -> Any:
     return form[field].data
 
 
-def etag(row: Any, schema: Schema) -> str:
-    """The ``ETag`` header of ``row`` as ``schema`` represents it."""
-    return f'"{etag_of(schema.dump(row))}"'
+#: What ``If-Match`` may hold (RFC 9110): ``*``, or entity tags separated by commas. This API's
+#: are strong, 32 hex digits between quotes (:func:`etag`); a well-formed tag that is not the
+#: row's current one is ``412``, a value that is not a list of tags ``400``.
+ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+IF_MATCH_PATTERN = rf"^(\*|{ENTITY_TAG}([ \t]*,[ \t]*{ENTITY_TAG})*)$"
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
+
+
+def etag(row: Any) -> str:
+    """The ``ETag`` header of ``row``: the deletion API's version of it (a digest of its
+    column values), so that the ETag of a ``GET`` is the ``If-Match`` of a ``DELETE``."""
+    return f'"{row_etag(row)}"'
+
+
+def check_if_match(row: Any) -> None:
+    """412 when ``If-Match`` names another version of ``row``; 428 when it is required and
+    absent; 400 when it is no list of entity tags. The row's ETag is computed only when
+    ``If-Match`` was sent."""
+    if "If-Match" not in request.headers:
+        if current_app.config["TASKBOARD_API_REQUIRE_IF_MATCH"]:
+            abort_problem(
+                428, "Precondition Required", "Send If-Match with the ETag from your last GET."
+            )
+        return
+    if not _IF_MATCH.match(request.headers["If-Match"]):
+        abort_problem(
+            400,
+            "Bad Request",
+            'If-Match holds "*" or entity tags such as this API\'s ETags ("0123...").',
+            errors={"headers": {"If-Match": ["Not a list of entity tags."]}},
+        )
+    if request.if_match.star_tag:
+        return
+    if not request.if_match.contains(row_etag(row)):
+        abort_problem(
+            412,
+            "Precondition Failed",
+            "This changed since you read it: GET it again, then retry with its new ETag.",
+        )
 
 
 def commit(work: Callable[[], R]) -> R:

@@ -5,7 +5,6 @@ from flask_tombstone import Operation
 from .api_token import ApiToken
 from .base import Base
 from .comment import Comment
-from .idempotency import IdempotentRequest
 from .item import Item, Status, item_tag
 from .login_session import LoginSession
 from .project import Project, project_member
@@ -17,7 +16,6 @@ __all__ = [
     "ApiToken",
     "Base",
     "Comment",
-    "IdempotentRequest",
     "Item",
     "LoginSession",
     "Operation",
