@@ -170,7 +170,7 @@ def record_operation(
     elif isinstance(op_id, int):
         written = _insert(session, values | {"id": op_id})
     else:  # SQLite: the id as the same expression the rows were stamped with
-        statement = insert(OPERATIONS).values(id=op_id)
+        statement = INSERT_NEXT_ROWID if op_id is NEXT_ROWID else INSERT.values(id=op_id)
         key = session.connection().execute(statement, values).inserted_primary_key
         assert key is not None
         written = int(key[0])
@@ -202,6 +202,8 @@ def reserved_id(dialect: str) -> Any:
 
 NEXT_ROWID = select(func.coalesce(func.max(OPERATIONS.c.id), 0) + 1).scalar_subquery()
 """SQLite's :func:`reserved_id`: the id the next row of the operations table gets."""
+
+INSERT_NEXT_ROWID = INSERT.values(id=NEXT_ROWID)
 
 FROM_SEQUENCE = "sequence"
 """A :func:`reserved_id`: the id comes from the operations table's sequence, in the first

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Select, func, select
+from sqlalchemy import MetaData, Select, bindparam, func, select
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
-from . import prepared
+from . import one_statement, prepared
 from .arguments import (
     check_age,
     check_context,
@@ -37,8 +37,11 @@ from .inspect_rows import find_blockers, fingerprint
 from .keys import require_integer_key
 from .listeners import Listeners
 from .operations import (
+    FINISHED,
+    OPERATIONS,
     Request,
     actor_id,
+    as_loaded,
     atomic,
     finish_operation,
     lock_operation,
@@ -69,6 +72,19 @@ from .targets import resolve, session_of
 from .watch import mapper_count, watch_mappers
 
 DEFAULT_CHUNK = 10_000
+# The statements of trashed_operation, built once: the operation (locked for restore and
+# purge), and the restores and purges that acted on it (read with a lock: see there).
+OPERATION = select(OPERATIONS).where(OPERATIONS.c.id == bindparam("tombstone_op"))
+OPERATION_LOCKED = OPERATION.with_for_update()
+SETTLING = (
+    select(OPERATIONS.c.id, OPERATIONS.c.kind, OPERATIONS.c.status)
+    .where(
+        OPERATIONS.c.ref_op == bindparam("tombstone_op"),
+        OPERATIONS.c.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
+    )
+    .order_by(OPERATIONS.c.id)
+)
+SETTLING_LOCKED = SETTLING.with_for_update(read=True)
 SessionTarget = sessionmaker[Any] | scoped_session[Any] | type[Session] | Session
 
 
@@ -351,6 +367,10 @@ class Tombstone(Auditing):
         now = utcnow()  # the operation's time is its rows' deleted_at
         wrap = self._wrap(session)
         dialect = dialect_name(session)
+        if one_statement.fits(plan, dialect, expect):
+            done = self._one_statement(session, plan, request, now, missing_ok)
+            if done is not None:
+                return done
         reserved = reserved_id(dialect)
         opened = None
         op_id: Any = reserved
@@ -401,6 +421,42 @@ class Tombstone(Auditing):
                 op_id=op_id,
             )
         op.target_rows = stamped.roots
+        return op
+
+    def _one_statement(
+        self, session: Session, plan: Plan, request: Request, now: Any, missing_ok: bool
+    ) -> Operation | None:
+        """A small soft delete on PostgreSQL in one statement (:mod:`.one_statement`), which
+        writes nothing when it refuses; ``None`` when a concurrent change made it refuse
+        for no reason it can name (the general way then runs)."""
+        target = plan.target
+        values = one_statement.operation_values(
+            request, root_model=target.node.name, target=target.description, now=now
+        )
+        actor = self._hook_actor(request.actor if request.principal is None else request.principal)
+        outcome = one_statement.run(
+            session,
+            self.graph,
+            plan,
+            now=now,
+            missing_ok=missing_ok,
+            permission=self.permission,
+            actor=actor,
+            values=values,
+        )
+        if not outcome.written:
+            self._check_found(session, target, outcome.found, missing_ok, None)
+            if outcome.blocked:
+                self._check_blockers(session, plan, NestedRows(plan, wrap=False), request)
+            return None
+        roots = outcome.counts[target.node.name]
+        # The rows as the statement's snapshot saw them, and as its writes found them, can
+        # differ under concurrent deletes: then the asked rows went elsewhere (rolled back).
+        self._check_found(session, target, roots, missing_ok, outcome.op_id)
+        session.info[FINISHED] = True
+        counts = {name: n for name, n in outcome.counts.items() if n}
+        op = as_loaded(session, {"id": outcome.op_id, "counts": counts} | values)
+        op.target_rows = roots
         return op
 
     def _hard_delete(
@@ -552,21 +608,49 @@ class Tombstone(Auditing):
             restored: list[Operation] = []
             for op in ops:
                 op_nodes = restorable_nodes(self.graph, op.counts)
-                counts = unstamp(session, op_nodes, [op.id], wrap)
-                _refuse_empty(op, counts)
-                # Nothing needs the restore's id before its work: written once, finished.
-                done = record_operation(
-                    session,
-                    request,
-                    kind=OperationKind.RESTORE,
-                    root_model=op.root_model,
-                    target={"operation": op.id},
-                    counts=counts,
-                    ref_op=op.id,
-                )
+                if dialect_name(session) == "postgresql":
+                    # The rows back and the restore's row written in one statement.
+                    done = self._restore_in_one(session, request, op, op_nodes)
+                else:
+                    counts = unstamp(session, op_nodes, [op.id], wrap)
+                    _refuse_empty(op, counts)
+                    # Nothing needs the restore's id before its work: written once, finished.
+                    done = record_operation(
+                        session,
+                        request,
+                        kind=OperationKind.RESTORE,
+                        root_model=op.root_model,
+                        target={"operation": op.id},
+                        counts=counts,
+                        ref_op=op.id,
+                    )
                 restored.append(done)
         refresh_restored(session, nodes)
         return restored[0]
+
+    def _restore_in_one(
+        self, session: Session, request: Request, op: Operation, nodes: list[Node]
+    ) -> Operation:
+        now = utcnow()
+        values = {
+            "kind": OperationKind.RESTORE,
+            "status": OperationStatus.DONE,
+            "actor": request.actor,
+            "reason": request.reason,
+            "request_id": request.request_id,
+            "root_model": op.root_model,
+            "target": {"operation": op.id},
+            "effects": {},
+            "context": request.context,
+            "ref_op": op.id,
+            "created_at": now,
+            "finished_at": now,
+        }
+        new_id, counts = one_statement.restore(session, self.graph, nodes, values)
+        _refuse_empty(op, counts)  # rolled back with the rest
+        session.info[FINISHED] = True
+        kept = {name: n for name, n in counts.items() if n}
+        return as_loaded(session, {"id": new_id, "counts": kept} | values)
 
     def trashed_operation(
         self,
@@ -591,9 +675,13 @@ class Tombstone(Auditing):
         session = self.session_for(None, session)
         if lock:
             lock_operation(session, op_id)
-        op = session.get(Operation, op_id, populate_existing=True, with_for_update=lock)
-        if op is None:
+        session.flush()  # as Session.get would, before reading
+        params = {"tombstone_op": op_id}
+        read = session.connection().execute(OPERATION_LOCKED if lock else OPERATION, params)
+        row = read.mappings().one_or_none()
+        if row is None:
             raise NotFound(f"operation {op_id} not found", model="Operation", ids=(op_id,))
+        op = as_loaded(session, dict(row))  # the session's instance, refreshed
         if op.kind != OperationKind.DELETE:
             raise Conflict(
                 detail=f"operation {op_id} is a {op.kind}, not a soft delete: only soft "
@@ -601,17 +689,8 @@ class Tombstone(Auditing):
             )
         if op.status != OperationStatus.DONE:
             raise Conflict(detail=f"operation {op_id} has not finished")
-        query = (
-            select(Operation.id, Operation.kind, Operation.status)
-            .where(
-                Operation.ref_op == op_id,
-                Operation.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
-            )
-            .order_by(Operation.id)
-        )
-        if lock:  # a locking read sees what is committed now (MariaDB's snapshot would not)
-            query = query.with_for_update(read=True)
-        settling = session.execute(query, execution_options=INTERNAL).all()
+        # A locking read sees what is committed now (MariaDB's snapshot would not).
+        settling = session.connection().execute(SETTLING_LOCKED if lock else SETTLING, params)
         for other in settling:
             if other.status == OperationStatus.DONE:
                 done = "restored" if other.kind == OperationKind.RESTORE else "purged"
