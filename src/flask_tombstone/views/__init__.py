@@ -30,6 +30,8 @@ from .i18n import _
 
 RowUrl = Callable[[type, Any], "str | None"]
 """``row_url(model, key)``: where the app shows a row, or ``None``."""
+ActorNames = Callable[[list[str]], Mapping[str, str]]
+"""``actor_names(recorded) -> {recorded: name}``: the names of operations' actors."""
 
 VIEWS_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_VIEWS_BASE_TEMPLATE": "tombstone/layout.html",  # the app's layout to extend
@@ -52,6 +54,9 @@ class DeletionViews:
     :param url_prefix: where the blueprint is mounted.
     :param row_url: ``row_url(model, key) -> str | None``: the app's page of a row, so that
         a restore refused because a live row took a unique value links to that row.
+    :param actor_names: ``actor_names(recorded) -> {recorded: name}``: how the trash and the
+        log name the actors of operations (the log records an id, such as ``user:3``; one
+        call per page). Missing ones show as recorded.
     """
 
     def __init__(
@@ -63,6 +68,7 @@ class DeletionViews:
         access: Access | None = None,
         url_prefix: str = "",
         row_url: RowUrl | None = None,
+        actor_names: ActorNames | None = None,
     ) -> None:
         if tombstone is None:
             raise TypeError("DeletionViews(app, tombstone, ...) needs the app's Tombstone")
@@ -70,6 +76,7 @@ class DeletionViews:
         self.access = access or Access()
         self.url_prefix = url_prefix
         self.row_url = row_url
+        self.actor_names = actor_names
         self.models: dict[str, type] = {}
         self.slugs: dict[type, str] = {}
         self.filters: dict[type, FilterParser] = {}

@@ -69,8 +69,20 @@ def bulk(slug: str) -> ResponseReturnValue:
             cap=describe.number(cap),
         )
         return _page(model, None, count, hidden=hidden, problems=[problem], status=422)
+    asked = sum(1 for name, _value in hidden if name == "ids")
+    notes = []
+    if asked > count:
+        notes.append(
+            _(
+                "%(missing)s of the %(asked)s selected %(what)s is not here any more (deleted, "
+                "or not yours to see): the others are.",
+                missing=describe.number(asked - count),
+                asked=describe.number(asked),
+                what=describe.noun(model.__name__, asked),
+            )
+        )
     if request.method == "GET":
-        return _page(model, statement, count, hidden=hidden, actor=actor)
+        return _page(model, statement, count, hidden=hidden, actor=actor, notes=notes)
     check_csrf()
     try:
         op = delete_confirmed(statement, actor)
@@ -138,6 +150,7 @@ def _page(
     hidden: list[tuple[str, str]],
     actor: Any = None,
     problems: list[str] | None = None,
+    notes: list[str] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
     state = views()
@@ -154,6 +167,7 @@ def _page(
         "blockers": [] if preview is None else [describe.blocker(b) for b in preview.blockers],
         "hidden_blockers": 0 if preview is None else preview.blocker_count - len(preview.blockers),
         "problems": problems or [],
+        "notes": notes or [],
         "next_url": next_url(),
         "describe": describe,
         "soft": state.tombstone.graph.governing(model).soft,

@@ -52,6 +52,9 @@ def delete_confirmed(
         raise Refusal([_("A reason is at most %(n)s characters.", n=REASON_MAX)], 422)
     if hard and not reason:
         raise Refusal([_("Say why: a permanent deletion cannot be undone.")], 422)
+    token = request.form.get("token", "")
+    if not token:  # a deletion takes exactly what its confirmation page showed, or nothing
+        raise Refusal([_("Confirm on the confirmation page: the form had no token.")], 422)
     session = db_session()
     try:
         state = views()
@@ -61,7 +64,7 @@ def delete_confirmed(
             target,
             actor,
             reason=reason or None,
-            expect=request.form.get("token") or None,
+            expect=token,
             context=context,
             hard=hard,
         )

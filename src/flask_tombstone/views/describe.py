@@ -122,11 +122,19 @@ def conflict(item: RestoreConflict) -> str:
         return _(
             "The %(row)s cannot come back: its %(columns)s is now used by %(other)s “%(label)s”.",
             row=name,
-            columns=", ".join(item.columns),
+            columns=columns(item.columns),
             other=noun(other.model),
             label=other.label,
         )
     return _("The %(row)s cannot come back as things are now.", row=name)
+
+
+def columns(names: tuple[str, ...] | list[str]) -> str:
+    """``("project_id", "name")`` → ``"project and name"``: columns as words."""
+    words = [name.removesuffix("_id").replace("_", " ") for name in names]
+    if len(words) <= 1:
+        return "".join(words)
+    return _("%(list)s and %(last)s", list=", ".join(words[:-1]), last=words[-1])
 
 
 def first_upper(text: str) -> str:

@@ -218,6 +218,9 @@ def _listing(
     **context: Any,
 ) -> ResponseReturnValue:
     args = request.args.to_dict()
+    hook = views().actor_names
+    recorded = sorted({op.actor for op in ops if op.actor})
+    names = dict(hook(recorded)) if hook is not None and recorded else {}
     newer = {**args, "page": str(filters.page - 1)} if filters.page > 1 else None
     older = {**args, "page": str(filters.page + 1)} if more else None
     page = render_template(
@@ -225,6 +228,7 @@ def _listing(
         filters=filters,
         ops=ops,
         describe=describe,
+        names=names,
         newer_url=None if newer is None else "?" + urlencode(newer),
         older_url=None if older is None else "?" + urlencode(older),
         **context,

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from contextlib import suppress
 from typing import Any
-from uuid import uuid4
 
 from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -28,7 +28,6 @@ from flask_tombstone.core.errors import (
     Conflict,
     DatabaseFailure,
     InvalidTarget,
-    RestoreConflict,
     Settled,
     TombstoneError,
 )
@@ -36,7 +35,7 @@ from flask_tombstone.core.keys import key_value
 from flask_tombstone.core.records import Operation
 from flask_tombstone.core.sql import dialect_name
 
-from . import describe
+from . import describe, restoring
 from .bulk import bulk
 from .confirming import (
     REASON_MAX,
@@ -90,10 +89,14 @@ def confirm(slug: str, key: str) -> ResponseReturnValue:
     except Gone:
         flash(_("Someone deleted this before you did."), "warning")
         return go(next_url())
-    what = describe.noun(op.root_model)
+    names = {"what": describe.noun(op.root_model), "label": label, "along": describe.others(op)}
     if hard:
-        return announce(op, _("Deleted %(what)s “%(label)s” for good.", what=what, label=label))
-    return announce(op, _("Deleted %(what)s “%(label)s”.", what=what, label=label))
+        message = _("Deleted %(what)s “%(label)s” for good.", **names)
+    elif names["along"]:  # "with 5 comments"
+        message = _("Deleted %(what)s “%(label)s” %(along)s.", **names)
+    else:
+        message = _("Deleted %(what)s “%(label)s”.", **names)
+    return announce(op, message)
 
 
 def _hard(model: type, actor: Any) -> bool:
@@ -148,8 +151,9 @@ def _confirm_page(
 
 
 def _load(model: type, key: str, actor: Any) -> Any:
-    """The row the actor may see (404 otherwise); 410 when it is in the trash; 403 when they
-    see it but may not delete it."""
+    """The row the actor may see (404 otherwise); 410 when it is in the trash (from the
+    dialog: back to the list, refreshed, saying so); 403 when they see it but may not delete
+    it."""
     state = views()
     session = db_session()
     node = state.tombstone.graph.governing(model)
@@ -165,6 +169,9 @@ def _load(model: type, key: str, actor: Any) -> Any:
         abort(404)
     if node.soft and getattr(row, "deleted_at", None) is not None:
         session.expunge(row)
+        if in_dialog():  # deleted elsewhere since the list was shown: back to it, refreshed
+            flash(_("Someone deleted this before you did: it is in the trash."), "warning")
+            abort(make_response(go(next_url())))
         abort(410)
     allowed = where_all(state.access.deletable(actor, model))
     if allowed and not session.scalar(select(exists().where(pk == value, *allowed))):
@@ -205,133 +212,45 @@ def _settle(op_id: int, action: str, *, back: str) -> ResponseReturnValue:
     if allowed:
         query = select(exists().where(Operation.id == op_id, *allowed))
         if not session.scalar(query):
-            abort(403)
+            why = {
+                "purge": _("You may not purge this deletion."),
+                "restore": _("You may not restore this deletion."),
+            }
+            abort(403, description=why[action])
     reason = request.form.get("reason", "").strip()
     if action == "purge" and (not reason or len(reason) > REASON_MAX or "\x00" in reason):
         flash(_("Say why (up to %(n)s characters): a purge is permanent.", n=REASON_MAX), "error")
         return redirect(back, 303)
     name = describe.what(op, trashed_labels([op]))
+    along = describe.others(op)  # "with 5 comments", or ""
+    if along:
+        name = _("%(what)s %(along)s", what=name, along=along)
     try:
         if action == "purge":
             acting.purge(state.tombstone, state.access, op_id, actor, reason=reason)
             done = _("Purged %(what)s for good.", what=name)
         else:
             with_parents = request.form.get("with_parents") == "1"
-            parents = _restore(op_id, actor, with_parents=with_parents)
+            parents = restoring.restore_deletion(op_id, actor, with_parents=with_parents)
             done = _("Restored %(what)s.", what=name)
             if parents:
                 done = _(
                     "Restored %(what)s, with %(parents)s.",
                     what=name,
-                    parents=_names(parents),
+                    parents=restoring.names(parents),
                 )
     except TombstoneError as error:
         session.rollback()
         if isinstance(error, DatabaseFailure):
             raise
         if action != "purge" and isinstance(error, Conflict) and error.conflicts:
-            return _restore_refused(op, error, actor, back)
+            return restoring.refused(op, error, actor, back)
         for line in _refusal(error):
             flash(line, "error")
         return redirect(back, 303)
     session.commit()
     flash(done, "success")
     return redirect(back, 303)
-
-
-def _restore(op_id: int, actor: Any, *, with_parents: bool) -> list[Operation]:
-    """Restore deletion ``op_id``; ``with_parents``: with the deletions that trashed the
-    parents its rows need, when the actor may restore every one of them (else as if not
-    asked). The parents' deletions brought back."""
-    state = views()
-    if not with_parents:
-        acting.restore(state.tombstone, state.access, op_id, actor)
-        return []
-    request_id = f"tombstone-views:{uuid4().hex}"
-    restored = acting.restore(
-        state.tombstone, state.access, op_id, actor, with_parents=True, request_id=request_id
-    )
-    session = db_session()
-    brought = list(
-        session.scalars(
-            select(Operation.ref_op).where(
-                Operation.request_id == request_id, Operation.id != restored.id
-            )
-        )
-    )
-    if not brought:
-        return []
-    parents = list(session.scalars(select(Operation).where(Operation.id.in_(brought))))
-    if len(_restorable(parents, actor)) < len(brought):
-        session.rollback()  # one of them is not theirs to restore: the plain restore's answer
-        acting.restore(state.tombstone, state.access, op_id, actor)
-        return []
-    return parents
-
-
-def _restorable(ops: list[Operation], actor: Any) -> set[int]:
-    """Those of ``ops`` the actor sees and may restore."""
-    state = views()
-    ids = [op.id for op in ops]
-    rules = where_all(state.access.operations(actor), state.access.restorable(actor))
-    if not ids:
-        return set()
-    query = select(Operation.id).where(Operation.id.in_(ids), *rules)
-    return set(db_session().scalars(query))
-
-
-def _names(ops: list[Operation]) -> str:
-    labels = trashed_labels(ops)
-    names = [describe.what(op, labels) for op in ops]
-    if len(names) == 1:
-        return names[0]
-    return _("%(list)s and %(last)s", list=", ".join(names[:-1]), last=names[-1])
-
-
-def _restore_refused(op: Operation, error: Conflict, actor: Any, back: str) -> ResponseReturnValue:
-    """Why the deletion cannot come back, each conflict in words (with a link to a live row
-    that took a unique value, when the app says where rows are shown), and, when only
-    parents in the trash stand in the way and the actor may restore their deletions, a
-    "Restore with ..." button."""
-    session = db_session()
-    ids = sorted(
-        {
-            c.other_operation
-            for c in error.conflicts
-            if c.reason == "parent_in_trash" and c.other_operation is not None
-        }
-    )
-    only_parents = bool(ids) and all(c.reason == "parent_in_trash" for c in error.conflicts)
-    offer = None
-    if only_parents and request.form.get("with_parents") != "1":
-        parents = list(session.scalars(select(Operation).where(Operation.id.in_(ids))))
-        if len(_restorable(parents, actor)) == len(ids):
-            offer = _names(parents)
-    reasons = [(describe.conflict(c), _conflict_link(c)) for c in error.conflicts]
-    page = render_template(
-        "tombstone/refused.html",
-        title=_("%(what)s cannot be restored yet", what=describe.first_upper(describe.what(op))),
-        reasons=reasons,
-        op=op,
-        offer=offer,
-        back=back,
-    )
-    return page, 409
-
-
-def _conflict_link(item: RestoreConflict) -> tuple[str, str] | None:
-    """Where the live row that took a unique value is shown, and its name."""
-    state = views()
-    other = item.other
-    if item.reason != "unique" or other is None or state.row_url is None:
-        return None
-    node = state.tombstone.graph.nodes_by_name().get(other.model)
-    if node is None:
-        return None
-    url = state.row_url(node.cls, other.id)
-    if not url:
-        return None
-    return url, _("Go to %(what)s “%(label)s”", what=describe.noun(other.model), label=other.label)
 
 
 def _refusal(error: TombstoneError) -> list[str]:
