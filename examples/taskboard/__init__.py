@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.wrappers import Response
 
-from . import api, config, errors, proxies, security, ui
+from . import api, config, deletion_views, errors, proxies, security, ui
 from .extensions import csrf, db, init_limiter, login_manager, migrate, tombstone
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ui.init_app(app)
     _register_blueprints(app)
     api.init_app(app)
+    deletion_views.init_app(app)
     init_limiter(app)
 
     from .cli import run_demo_command
@@ -77,13 +78,11 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth
     from .comments.views import bp as comments
     from .items.views import bp as items
-    from .operations.views import bp as operations
     from .projects.views import bp as projects
     from .settings.views import bp as settings
     from .tags.views import bp as tags
-    from .trash.views import bp as trash
 
-    for blueprint in (auth, projects, items, comments, tags, trash, operations, settings):
+    for blueprint in (auth, projects, items, comments, tags, settings):
         app.register_blueprint(blueprint)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, flash, render_template, url_for
+from flask import Flask, render_template, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
@@ -22,17 +22,9 @@ from .api.problems import http_problem, is_api_request
 from .deletion.errors import Refused
 from .deletion.explain import noun
 from .extensions import db
-from .ui import is_htmx, redirect_to, wants_json
+from .ui import is_htmx, wants_json
 
 log = logging.getLogger(__name__)
-
-LISTS = {
-    "Project": "projects.index",
-    "Item": "items.index",
-    "Comment": "items.index",
-    "Tag": "projects.index",
-    "User": "settings.users",
-}  # {model: where to go when the row asked for is in the trash}
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -40,6 +32,7 @@ MESSAGES = {
     404: "There is nothing here, or it is not yours to see.",
     405: "That action is not available here.",
     409: "That conflicts with the current state of things.",
+    410: "It was deleted: it is in the trash, where it can be restored.",
     413: "That request is too large.",
     415: "This page takes a form, not that kind of content.",
     422: "Some of what was sent is not valid.",
@@ -51,14 +44,22 @@ MESSAGES = {
 RETRY_AFTER = 5
 
 
-def render_error(status: int, title: str, reasons: list[str]) -> tuple[Any, int, dict[str, str]]:
-    """The error as a page, an htmx toast, or (for clients asking for JSON) problem+json."""
+def render_error(
+    status: int, title: str, reasons: list[str], link: tuple[str, str] | None = None
+) -> tuple[Any, int, dict[str, str]]:
+    """The error as a page, an htmx toast, or (for clients asking for JSON) problem+json;
+    ``link``: ``(url, text)`` of where to go from the page (the trash, for a trashed row)."""
     if wants_json():
         return problem(status, title, " ".join(reasons), reasons=reasons), status, {}
     if is_htmx():
         body = render_template("_toast.html", title=title, reasons=reasons, level="error")
         return body, status, {"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"}
-    return render_template("error.html", status=status, title=title, reasons=reasons), status, {}
+    page = render_template("error.html", status=status, title=title, reasons=reasons, link=link)
+    return page, status, {}
+
+
+def in_the_trash() -> tuple[str, str]:
+    return url_for("tombstone.trash"), "See the trash"
 
 
 def unavailable(title: str) -> tuple[Any, int, dict[str, str]]:
@@ -76,8 +77,17 @@ def init_app(app: Flask) -> None:
             if isinstance(error, RateLimitExceeded):
                 return ratelimit.exceeded(error)  # with Retry-After, headers enabled or not
             return http_problem(error, MESSAGES.get(error.code, error.name))
+        link = in_the_trash() if error.code == 410 else None
+        title = "In the trash" if error.code == 410 else error.name
+        # A reason given with the abort (the deletion pages say what may not be done), else
+        # ours for the status: never werkzeug's generic text, nor a rate limit's spelling.
+        given = None
+        if error.description != type(error).description and not isinstance(
+            error, RateLimitExceeded
+        ):
+            given = error.description
         body, status, headers = render_error(
-            error.code, error.name, [MESSAGES.get(error.code, error.name)]
+            error.code, title, [given or MESSAGES.get(error.code, error.name)], link
         )
         # Allow (405), Retry-After (429) and the like, without werkzeug's content type.
         extra = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
@@ -100,12 +110,13 @@ def init_app(app: Flask) -> None:
         return render_error(error.status, error.title, error.reasons)
 
     @app.errorhandler(AlreadyDeleted)
-    def already_deleted(error: AlreadyDeleted) -> tuple[Any, int, dict[str, str]] | Response:
-        message = f"That {noun(error.model)} was already deleted: it is in the trash."
+    def already_deleted(error: AlreadyDeleted) -> tuple[Any, int, dict[str, str]]:
+        # A trashed row's page says so (410) and leads to the trash, where it can be
+        # restored; an htmx request or a JSON client asked to act on it: 409.
+        message = f"That {noun(error.model)} was deleted: it is in the trash."
         if is_htmx() or wants_json():
             return render_error(409, "Already deleted", [message])
-        flash(message, "warning")
-        return redirect_to(url_for(LISTS.get(error.model, "projects.index")))
+        return render_error(410, "In the trash", [message], in_the_trash())
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError) -> tuple[Any, int, dict[str, str]]:

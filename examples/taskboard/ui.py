@@ -1,10 +1,10 @@
-"""Small helpers the views share: htmx detection, the undo notice, redirects, pagination."""
+"""Small helpers the views share: htmx detection, redirects, pagination, numbers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, flash, request, session, url_for
+from flask import Flask, current_app, flash, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select
@@ -12,8 +12,6 @@ from werkzeug.wrappers import Response
 
 from .extensions import db
 from .security import parse_id, safe_next
-
-UNDO_KEY = "_undo"
 
 
 def is_htmx() -> bool:
@@ -31,16 +29,6 @@ def wants_json() -> bool:
         return True
     best = request.accept_mimetypes.best_match(["text/html", *JSON_TYPES])
     return best in JSON_TYPES
-
-
-def flash_undo(op_id: int, message: str) -> None:
-    """A flash message with an Undo button for operation ``op_id`` (shown once)."""
-    session[UNDO_KEY] = {"op": op_id, "message": message}
-
-
-def pop_undo() -> dict[str, Any] | None:
-    notice: dict[str, Any] | None = session.pop(UNDO_KEY, None)
-    return notice
 
 
 def redirect_to(default: str, target: str | None = None) -> Response:
@@ -80,7 +68,13 @@ def paginate(query: Select[Any]) -> Pagination:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(pop_undo=pop_undo, page_url=page_url, current_path=current_path)
+    app.jinja_env.globals.update(page_url=page_url, current_path=current_path)
+    app.jinja_env.filters["number"] = number
+
+
+def number(value: int) -> str:
+    """``12000`` → ``"12,000"``: counts on pages have thousands separators."""
+    return f"{value:,}"
 
 
 def flash_form_errors(form: FlaskForm, prefix: str = "") -> None:

@@ -332,7 +332,7 @@ def test_deleting_an_account_ends_its_logins_and_tokens_for_good(
 
     ada = Browser(app)
     ada.login("ada")
-    op = re.search(r'id="op-(\d+)"', ada.get("/trash").text)
+    op = re.search(r'id="tombstone-op-(\d+)"', ada.get("/trash").text)
     assert op
     assert ada.post(f"/trash/{op.group(1)}/restore").status_code == 303
     assert live(app, User, world.max) is not None

@@ -1,8 +1,8 @@
-"""The deletion experience: confirmation page, delete, Undo, htmx, hard delete, bad input."""
+"""The deletion experience (the extension's pages, configured by ``taskboard.access.hooks``):
+confirmation page, delete, Undo, the htmx dialog, hard delete, bad input."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -29,7 +29,10 @@ def test_delete_redirects_with_undo_and_undo_restores_exactly(
     app: Flask, browser: Any, world: World
 ) -> None:
     mia = browser("mia")
-    response = mia.confirm(f"/items/{world.alpha_item}/delete", {"reason": "duplicate"})
+    response = mia.confirm(
+        f"/items/{world.alpha_item}/delete",
+        {"reason": "duplicate", "next": f"/projects/{world.alpha}"},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/projects/{world.alpha}"
     assert live(app, Item, world.alpha_item) is None
@@ -49,14 +52,14 @@ def test_delete_redirects_with_undo_and_undo_restores_exactly(
         assert op.reason == "duplicate"
         assert op.actor == f"user:{world.mia}"
         assert op.counts == {"Item": 1, "Comment": 1}
-        assert op.context == {"project_ids": [world.alpha]}
+        assert op.context == {"label": "Write spec", "project_ids": [world.alpha]}
 
     restored = mia.post(f"/operations/{undo.group(1)}/undo", {"next": f"/projects/{world.alpha}"})
     assert restored.status_code == 303
     assert restored.headers["Location"] == f"/projects/{world.alpha}"
     assert live(app, Item, world.alpha_item) is not None
     assert live(app, Comment, world.alpha_comment) is not None
-    assert "Restored 1 item and 1 comment." in text_of(mia.get("/projects"))
+    assert "Restored item “Write spec” with 1 comment." in text_of(mia.get("/projects"))
     # The tag link survived the round trip (a soft delete detaches nothing).
     with app.app_context():
         from taskboard.extensions import db
@@ -66,58 +69,69 @@ def test_delete_redirects_with_undo_and_undo_restores_exactly(
         assert [t.id for t in item.tags] == [world.alpha_tag]
 
 
+DIALOG = {"HX-Request": "true", "HX-Target": "tombstone-dialog-body"}
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+
 def test_htmx_confirmation_is_a_dialog_fragment(browser: Any, world: World) -> None:
     mia = browser("mia")
-    page = mia.get(f"/items/{world.alpha_item}/delete?next=/items", headers={"HX-Request": "true"})
+    page = mia.get(f"/items/{world.alpha_item}/delete?next=/items", headers=DIALOG)
     assert page.status_code == 200
     assert "<html" not in page.text
     assert f'hx-post="/items/{world.alpha_item}/delete"' in page.text
-    assert f'hx-target="#item-{world.alpha_item}"' in page.text
-    assert "data-close-dialog" in page.text
+    assert 'hx-target="#tombstone-dialog-body"' in page.text
+    assert "data-tombstone-close" in page.text
     assert re.search(r"Comment 1 “Looks good”", text_of(page))
 
 
-def test_htmx_delete_removes_the_row_and_offers_undo(
+def test_htmx_delete_goes_back_to_the_list_with_undo(
     app: Flask, browser: Any, world: World
 ) -> None:
+    """From the dialog, a done deletion navigates to ``next`` (the list, counts fresh) where
+    the notice offers Undo."""
     mia = browser("mia")
-    page = mia.get(f"/items/{world.alpha_item}/delete", headers={"HX-Request": "true"})
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text)
+    page = mia.get(f"/items/{world.alpha_item}/delete", headers=DIALOG)
+    token = TOKEN.search(page.text)
     assert token
     response = mia.post(
         f"/items/{world.alpha_item}/delete",
         {"token": token.group(1), "next": "/items"},
         htmx=True,
+        headers={"HX-Target": "tombstone-dialog-body"},
     )
     assert response.status_code == 200
-    assert json.loads(response.headers["HX-Trigger"]) == {
-        "taskboard:deleted": {"id": f"item-{world.alpha_item}"}
-    }
-    assert 'hx-swap-oob="beforeend"' in response.text
-    assert "Deleted item “Write spec” with 1 comment." in text_of(response)
-    op = undo_op(response)
-    assert op is not None
+    assert response.headers["HX-Redirect"] == "/items"
     assert live(app, Item, world.alpha_item) is None
+    listing = mia.get("/items")
+    assert "Deleted item “Write spec” with 1 comment." in text_of(listing)
+    assert f'id="item-{world.alpha_item}"' not in listing.text
+    op = undo_op(listing)
+    assert op is not None
 
     undone = mia.post(f"/operations/{op}/undo", {"next": "/items"}, htmx=True)
-    assert undone.status_code == 200
-    assert undone.headers["HX-Refresh"] == "true"
+    assert undone.status_code == 303
+    assert undone.headers["Location"] == "/items"
     assert live(app, Item, world.alpha_item) is not None
 
 
-def test_htmx_refusal_goes_back_into_the_dialog(app: Flask, browser: Any, world: World) -> None:
+def test_htmx_refusal_stays_in_the_dialog(app: Flask, browser: Any, world: World) -> None:
     mia = browser("mia")
-    response = mia.post(f"/items/{world.alpha_item}/delete", {"token": "stale"}, htmx=True)
+    response = mia.post(
+        f"/items/{world.alpha_item}/delete",
+        {"token": "stale"},
+        htmx=True,
+        headers={"HX-Target": "tombstone-dialog-body"},
+    )
     assert response.status_code == 409
-    assert response.headers["HX-Retarget"] == "#dialog-body"
-    assert "Something changed since you looked" in text_of(response)
+    assert "<html" not in response.text
+    assert "What this would delete changed since you looked" in text_of(response)
     assert live(app, Item, world.alpha_item) is not None
 
 
 def test_a_changed_plan_is_refused_and_shown_again(app: Flask, browser: Any, world: World) -> None:
     mia = browser("mia")
     page = mia.get(f"/projects/{world.alpha}/delete")
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text)
+    token = TOKEN.search(page.text)
     assert token
     # Meanwhile, someone adds an item to the project.
     max_ = browser("max")
@@ -129,9 +143,9 @@ def test_a_changed_plan_is_refused_and_shown_again(app: Flask, browser: Any, wor
     response = mia.post(f"/projects/{world.alpha}/delete", {"token": token.group(1)})
     assert response.status_code == 409
     text = text_of(response)
-    assert "Something changed since you looked" in text
+    assert "What this would delete changed since you looked" in text
     assert re.search(r"Items 3 ", text)  # the fresh preview
-    fresh = re.search(r'name="token" type="hidden" value="([^"]+)"', response.text)
+    fresh = TOKEN.search(response.text)
     assert fresh
     assert fresh.group(1) != token.group(1)
     assert live(app, Project, world.alpha) is not None
@@ -139,17 +153,17 @@ def test_a_changed_plan_is_refused_and_shown_again(app: Flask, browser: Any, wor
     assert live(app, Project, world.alpha) is None
 
 
-def test_double_submit_says_already_deleted(app: Flask, browser: Any, world: World) -> None:
+def test_double_submit_says_it_is_in_the_trash(app: Flask, browser: Any, world: World) -> None:
     mia = browser("mia")
     page = mia.get(f"/items/{world.alpha_item}/delete")
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text)
+    token = TOKEN.search(page.text)
     assert token
     first = mia.post(f"/items/{world.alpha_item}/delete", {"token": token.group(1)})
     assert first.status_code == 303
     second = mia.post(f"/items/{world.alpha_item}/delete", {"token": token.group(1)})
-    assert second.status_code == 303
-    assert second.headers["Location"] == "/items"
-    assert "That item was already deleted: it is in the trash." in text_of(mia.get("/items"))
+    assert second.status_code == 410
+    assert "it is in the trash" in text_of(second)
+    assert 'href="/trash"' in second.text
     with app.app_context():
         from sqlalchemy import func, select
 
@@ -166,13 +180,13 @@ def test_deleted_by_someone_else_in_between(app: Flask, browser: Any, world: Wor
     page = mia.get(f"/items/{world.max_item}/delete")
     assert page.status_code == 200
     assert max_.confirm(f"/items/{world.max_item}/delete").status_code == 303
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text)
+    token = TOKEN.search(page.text)
     assert token
     late = mia.post(f"/items/{world.max_item}/delete", {"token": token.group(1)})
-    assert late.status_code == 303
-    assert "already deleted" in text_of(mia.get(late.headers["Location"]))
+    assert late.status_code == 410
+    assert "in the trash" in text_of(late)
     htmx_late = mia.post(f"/items/{world.max_item}/delete", {"token": "x"}, htmx=True)
-    assert htmx_late.status_code == 409
+    assert htmx_late.status_code == 410
     assert htmx_late.headers["HX-Retarget"] == "#toasts"
 
 
@@ -203,20 +217,40 @@ def test_members_never_delete_permanently(app: Flask, browser: Any, world: World
         f"/items/{world.alpha_item}/delete", {"hard": "1", "reason": "x", "token": "x"}
     )
     assert refused.status_code == 403
-    assert "Only admins delete permanently." in text_of(refused)
+    assert "You are not allowed to do that." in text_of(refused)
     assert raw(app, Item, world.alpha_item).deleted_at is None
     assert "Delete permanently instead" not in mia.get(f"/items/{world.alpha_item}/delete").text
 
 
+def test_admins_delete_an_item_permanently_with_a_reason(
+    app: Flask, browser: Any, world: World
+) -> None:
+    ada = browser("ada")
+    url = f"/items/{world.alpha_item}/delete"
+    assert "Delete permanently instead" in ada.get(url).text
+    page = ada.get(url + "?hard=1")
+    assert "Delete item “Write spec” permanently?" in text_of(page)
+    no_reason = ada.confirm(url + "?hard=1")
+    assert no_reason.status_code == 422
+    assert "Say why: a permanent deletion cannot be undone." in text_of(no_reason)
+    assert raw(app, Item, world.alpha_item) is not None
+    done = ada.confirm(url + "?hard=1", {"reason": "spam", "next": "/items"})
+    assert done.status_code == 303
+    assert raw(app, Item, world.alpha_item) is None
+    assert raw(app, Comment, world.alpha_comment) is None
+    followed = ada.get("/items")
+    assert "Deleted item “Write spec” for good." in text_of(followed)
+    assert undo_op(followed) is None
+
+
 def test_admins_delete_permanently_with_a_reason(app: Flask, browser: Any, world: World) -> None:
     ada = browser("ada")
-    page = ada.get(f"/users/{world.max}/delete".replace("/users", "/settings/users") + "?hard=1")
+    page = ada.get(f"/settings/users/{world.max}/delete?hard=1")
     assert page.status_code == 200
     text = text_of(page)
-    assert "Permanently delete account “max”?" in text
+    assert "Delete account “max” permanently?" in text
     assert "It cannot be undone" in text
-    assert "Item.assignee_id" in text  # the SET NULL link it will clear
-    assert "project_member" in text  # the membership it will detach
+    assert "Links to other records are removed with it." in text  # assignee, membership
 
     url = f"/settings/users/{world.max}/delete?hard=1"
     no_reason = ada.confirm(url)
@@ -231,7 +265,7 @@ def test_admins_delete_permanently_with_a_reason(app: Flask, browser: Any, world
     assert item.assignee_id is None
     assert live(app, Comment, world.alpha_comment).author_id is None
     followed = ada.get(done.headers["Location"])
-    assert "Permanently deleted account “max”." in text_of(followed)
+    assert "Deleted account “max” for good." in text_of(followed)
     assert undo_op(followed) is None
     with app.app_context():
         from sqlalchemy import select
@@ -262,7 +296,7 @@ def test_bad_ids_are_not_found(browser: Any, world: World) -> None:
 def test_next_is_followed_only_within_the_site(app: Flask, browser: Any, world: World) -> None:
     mia = browser("mia")
     bad = mia.confirm(f"/items/{world.alpha_item}/delete", {"next": "//evil.example/x"})
-    assert bad.headers["Location"] == f"/projects/{world.alpha}"
+    assert bad.headers["Location"] == "/projects"  # TOMBSTONE_VIEWS_HOME
     good = mia.confirm(f"/items/{world.max_item}/delete", {"next": "/items?status=done"})
     assert good.headers["Location"] == "/items?status=done"
 
@@ -286,7 +320,11 @@ def test_deleting_a_tag_keeps_the_items(app: Flask, browser: Any, world: World) 
 
 def test_deleting_a_comment_from_its_item_page(app: Flask, browser: Any, world: World) -> None:
     max_ = browser("max")
-    response = max_.confirm(f"/comments/{world.alpha_comment}/delete")
+    item_page = max_.get(f"/items/{world.alpha_item}")
+    next_url = f"/items/{world.alpha_item}#comments"
+    assert f'href="/comments/{world.alpha_comment}/delete?next=' in item_page.text
+    assert 'aria-label="Delete comment by max"' in item_page.text
+    response = max_.confirm(f"/comments/{world.alpha_comment}/delete", {"next": next_url})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/items/{world.alpha_item}#comments"
     assert live(app, Comment, world.alpha_comment) is None
@@ -303,3 +341,13 @@ def test_a_delete_without_the_confirm_token_is_refused(
     assert response.status_code == 422
     assert "the form had no token" in text_of(response)
     assert live(app, Item, world.alpha_item) is not None
+
+
+def test_a_trashed_rows_page_says_it_is_in_the_trash(browser: Any, world: World) -> None:
+    mia = browser("mia")
+    assert mia.confirm(f"/items/{world.alpha_item}/delete").status_code == 303
+    for url in (f"/items/{world.alpha_item}", f"/items/{world.alpha_item}/delete"):
+        page = mia.get(url)
+        assert page.status_code == 410, url
+        assert "it is in the trash" in text_of(page)
+        assert 'href="/trash"' in page.text

@@ -119,6 +119,8 @@ JSON_BODIES = [
 
 def html_posts(app: Flask, world: World) -> list[str]:
     values = {
+        "slug": "items",  # the extension's deletion pages: /<slug>/<key>/delete, bulk
+        "key": world.alpha_item,
         "project_id": world.alpha,
         "item_id": world.alpha_item,
         "comment_id": world.alpha_comment,
@@ -182,7 +184,8 @@ def test_an_operation_one_sees_but_may_not_act_on_is_403_in_html_and_api(
         person.login(who)
         api = app.test_client()
         bearer = token(getattr(world, who))
-        assert (f"log-{op}" in person.get("/operations").text) is (status == 403)
+        seen = f'id="tombstone-log-{op}"' in person.get("/operations").text
+        assert seen is (status == 403)
         assert person.post(f"/operations/{op}/undo").status_code == status
         assert person.post(f"/trash/{op}/restore").status_code == status
         assert person.post(f"/trash/{op}/purge", {"reason": "x"}).status_code == status

@@ -83,8 +83,8 @@ def test_deleting_ones_own_account(app: Flask, browser: Any, world: World) -> No
 
     ada = browser("ada")
     trash = ada.get("/trash")
-    assert "Account “max”" in text_of(trash)
-    op = trash.text.split('id="op-')[1].split('"')[0]
+    assert "User “max”" in text_of(trash)
+    op = trash.text.split('id="tombstone-op-')[1].split('"')[0]
     assert ada.post(f"/trash/{op}/restore").status_code == 303
     back = Browser(app)
     back.login("max")
@@ -121,8 +121,8 @@ def test_a_username_freed_by_deletion_and_the_restore_conflict(
     refused = ada.post(f"/trash/{op}/restore")
     assert refused.status_code == 409
     text = text_of(refused)
-    assert "Account “max” cannot come back: its username is now used by another account" in text
-    assert "its email is now used by another account" in text
+    assert "The user “max” cannot come back: its username is now used by user “max”" in text
+    assert "its email is now used by user “max”" in text
 
 
 def test_a_new_password_easy_to_guess_is_refused(app: Flask, browser: Any, world: World) -> None:

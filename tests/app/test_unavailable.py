@@ -74,6 +74,8 @@ def test_a_delete_is_a_503_and_deletes_nothing(app: Flask, down: Flask, world: W
 def test_every_limited_post_is_a_503(app: Flask, down: Flask, world: World) -> None:
     """Every view with a rate limit (from the app's views: one added later is covered)."""
     values = {
+        "slug": "items",  # the extension's deletion pages: /<slug>/<key>/delete, bulk
+        "key": world.alpha_item,
         "project_id": world.alpha,
         "item_id": world.alpha_item,
         "comment_id": world.alpha_comment,

@@ -131,11 +131,14 @@ def log_in(page: Page, username: str, password: str | None = None) -> None:
 
 
 def preview_counts(scope: Page | Locator) -> dict[str, int]:
-    """The counts table of a confirmation page (or dialog): ``{"Item": 1, "Comment": 2}``."""
-    rows = scope.locator("table.counts tbody tr[data-model]")
+    """What goes along, from a confirmation page's (or dialog's) table: ``{"Comments": 2}``
+    (the row itself, or the selection, is in the heading)."""
+    rows = scope.locator("table.tombstone-table tbody tr")
     expect(rows.first).to_be_visible()
     return {
-        str(row.get_attribute("data-model")): int(row.locator("td.num").inner_text())
+        row.locator("th").inner_text().strip(): int(
+            row.locator("td.num").inner_text().replace(",", "")
+        )
         for row in rows.all()
     }
 
@@ -153,11 +156,16 @@ def ready(page: Page, anchor: Locator) -> None:
 
 
 def toast(page: Page, text: str) -> Locator:
-    """The notice (flash toast) containing ``text``, once it is visible and its page loaded
-    (its Undo button is an htmx form)."""
-    found = page.locator("#toasts .toast").filter(has_text=text)
+    """The notice (the extension's, with Undo after a deletion) containing ``text``, once it is
+    visible and its page loaded (its Undo button is a boosted form)."""
+    found = page.locator(".tombstone-notice").filter(has_text=text)
     ready(page, found)
     return found
+
+
+def error_toast(page: Page) -> Locator:
+    """Taskboard's toast of an htmx request's error."""
+    return page.locator("#toasts .toast-error")
 
 
 def row_of(page: Page, name: str) -> Locator:

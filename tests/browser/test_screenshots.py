@@ -26,8 +26,8 @@ SHOTS = {  # file name: what it shows (the alt text in docs/taskboard.md)
     "project.png": "a project page: its items, filters, bulk selection and team",
     "items.png": "the item list across projects",
     "confirm-delete.png": "the confirmation page of a project delete, with counts per kind",
-    "delete-dialog.png": "the same confirmation in a dialog (htmx inline delete)",
-    "undo-toast.png": "the undo toast after an inline delete",
+    "delete-dialog.png": "an item's confirmation in a dialog over the list",
+    "undo-toast.png": "the list after the delete, fresh, with the Undo notice",
     "bulk-delete.png": "a bulk delete preview of the selected items",
     "trash.png": "the trash: each deletion with what it holds, Restore and Purge",
     "operations.png": "the operations log",
@@ -56,7 +56,7 @@ def test_screenshots_of_the_pages(
     expect(row_of(page, "Website relaunch")).to_be_visible()
     shoot(page, screenshot_dir, "projects.png", full_page=False)
 
-    page.get_by_role("link", name="Website relaunch").click()
+    page.get_by_role("link", name="Website relaunch", exact=True).click()
     expect(page.get_by_role("heading", name="Team")).to_be_visible()
     shoot(page, screenshot_dir, "project.png")
 
@@ -67,7 +67,7 @@ def test_screenshots_of_the_pages(
     phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     log_in(phone, "bob")
     phone.goto("/projects")
-    phone.get_by_role("link", name="Mobile app").click()
+    phone.get_by_role("link", name="Mobile app", exact=True).click()
     expect(phone.get_by_role("heading", name="Mobile app")).to_be_visible()
     shoot(phone, screenshot_dir, "mobile-project.png")
     assert demo_data.operations() == []
@@ -78,43 +78,45 @@ def test_screenshots_of_the_deletion_experience(
     page: Page, demo_data: Rows, screenshot_dir: Path
 ) -> None:
     log_in(page, "alice")
-    page.get_by_role("link", name="Office move").click()
-    page.get_by_role("link", name="Delete…").click()
-    assert preview_counts(page) == {"Project": 1, "Item": 3, "Comment": 2, "Tag": 1}
-    page.get_by_label("Reason").fill("The move is done; its board is archived.")
+    project = demo_data.id_of("Project", "Office move")
+    page.goto(f"/projects/{project}/delete?next=/projects")  # the page itself, not the dialog
+    assert preview_counts(page) == {"Comments": 2, "Items": 3, "Tag": 1}
+    page.get_by_label("Why (optional, kept in the log)").fill(
+        "The move is done; its board is archived."
+    )
     shoot(page, screenshot_dir, "confirm-delete.png", full_page=False)
-    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Delete project", exact=True).click()
     toast(page, "Deleted project “Office move”")
 
     page.get_by_role("link", name="Items").click()
     ready(page, page.get_by_role("heading", name="Items", level=1))
-    row_of(page, "New landing page").get_by_role("link", name="Delete").click()
-    dialog = page.locator("#confirm-dialog")
-    assert preview_counts(dialog) == {"Item": 1, "Comment": 2}
+    row_of(page, "New landing page").get_by_role("link", name="Delete New landing page").click()
+    dialog = page.get_by_role("dialog")
+    assert preview_counts(dialog) == {"Comments": 2}
     shoot(page, screenshot_dir, "delete-dialog.png", full_page=False)
-    dialog.get_by_role("button", name="Delete", exact=True).click()
+    dialog.get_by_role("button", name="Delete item", exact=True).click()
     toast(page, "Deleted item “New landing page” with 2 comments.")
     expect(row_of(page, "New landing page")).to_have_count(0)
     shoot(page, screenshot_dir, "undo-toast.png", full_page=False)
 
     page.goto("/items?status=done")
+    ready(page, page.get_by_role("heading", name="Items", level=1))
     for name in ("Pick a new font", "App store screenshots"):
         page.get_by_label(f"Select {name}").check()
     page.get_by_role("button", name="Delete selected…").click()
-    assert preview_counts(dialog) == {"Item": 2, "Comment": 1}
-    dialog.get_by_label("Reason").fill("Done long ago")
+    assert preview_counts(page) == {"Comment": 1}
+    page.get_by_label("Why (optional, kept in the log)").fill("Done long ago")
     shoot(page, screenshot_dir, "bulk-delete.png", full_page=False)
-    dialog.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Delete 2 items", exact=True).click()
     toast(page, "Deleted 2 items and 1 comment.").get_by_role("button", name="Undo").click()
-    expect(page.locator(".flashes")).to_contain_text("Restored 2 items and 1 comment.")
+    expect(page.locator(".tombstone-notices")).to_contain_text("Restored 2 items")
 
     page.get_by_role("link", name="Trash").click()
-    expect(page.locator("li.trash-entry")).to_have_count(2)
-    page.locator("li.trash-entry details.purge summary").first.click()
+    expect(page.locator("table.tombstone-table tbody tr")).to_have_count(2)
     shoot(page, screenshot_dir, "trash.png")
 
     page.get_by_role("link", name="Log").click()
-    expect(page.locator("table.log tbody tr")).to_have_count(4)
+    expect(page.locator("table.tombstone-table tbody tr")).to_have_count(4)
     shoot(page, screenshot_dir, "operations.png", full_page=False)
     kinds = [op.kind for op in demo_data.operations()]
     assert kinds == ["delete", "delete", "delete", "restore"]

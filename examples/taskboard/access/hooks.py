@@ -54,6 +54,8 @@ ACCESS = Access(
     restorable=operations.restorable,
     purgeable=operations.purgeable,
     scope=scope,
+    # Deleting permanently, skipping the trash (the confirmation page's ?hard=1): admins.
+    permanent=lambda user: user is not None and user.is_admin,
 )
 
 

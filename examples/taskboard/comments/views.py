@@ -7,9 +7,8 @@ from flask.typing import ResponseReturnValue
 
 from taskboard.access.current import me
 from taskboard.access.decorators import load
-from taskboard.access.permissions import may_delete_comment, may_edit_comment
-from taskboard.deletion.views import Subject, confirm_delete
-from taskboard.extensions import db, destructive_limit
+from taskboard.access.permissions import may_edit_comment
+from taskboard.extensions import db
 from taskboard.models import Comment, Item
 from taskboard.typed import login_required
 from taskboard.ui import flash_form_errors, redirect_to
@@ -48,23 +47,4 @@ def edit(comment: Comment) -> ResponseReturnValue:
         )
     return render_template("comments/edit.html", form=form, comment=comment), (
         422 if form.errors else 200
-    )
-
-
-@bp.route("/comments/<id:comment_id>/delete", methods=["GET", "POST"])
-@login_required
-@destructive_limit
-@load(Comment, allow=may_delete_comment)
-def delete(comment: Comment) -> ResponseReturnValue:
-    item_url = url_for("items.show", item_id=comment.item_id)
-    return confirm_delete(
-        Subject(
-            target=comment,
-            model="Comment",
-            label=comment.body,
-            action_url=url_for("comments.delete", comment_id=comment.id),
-            back_url=item_url + f"#comment-{comment.id}",
-            done_url=item_url + "#comments",
-            dom_id=f"comment-{comment.id}",
-        )
     )

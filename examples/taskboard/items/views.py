@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, current_app, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from taskboard.access.current import me
 from taskboard.access.decorators import load
 from taskboard.access.permissions import may_delete_comment, may_delete_item, may_edit_comment
 from taskboard.comments.forms import CommentForm
-from taskboard.deletion.errors import Refused
-from taskboard.deletion.views import Subject, confirm_delete
-from taskboard.extensions import db, destructive_limit
+from taskboard.extensions import db
 from taskboard.models import Item, Project
 from taskboard.typed import login_required
 from taskboard.ui import paginate, redirect_to
 
-from . import bulk, services
+from . import services
 from .forms import ItemFilterForm, ItemForm
 
 bp = Blueprint("items", __name__)
@@ -92,57 +88,6 @@ def edit(item: Item) -> ResponseReturnValue:
     return render_template("items/form.html", form=form, project=item.project, item=item), (
         422 if form.errors else 200
     )
-
-
-@bp.route("/items/<id:item_id>/delete", methods=["GET", "POST"])
-@login_required
-@destructive_limit
-@load(Item, allow=may_delete_item)
-def delete(item: Item) -> ResponseReturnValue:
-    return confirm_delete(
-        Subject(
-            target=item,
-            model="Item",
-            label=item.name,
-            action_url=url_for("items.delete", item_id=item.id),
-            back_url=url_for("items.show", item_id=item.id),
-            done_url=url_for("projects.show", project_id=item.project_id),
-            dom_id=f"item-{item.id}",
-        )
-    )
-
-
-@bp.route("/items/bulk-delete", methods=["GET", "POST"])
-@login_required
-@destructive_limit
-def bulk_delete() -> ResponseReturnValue:
-    selection = _selection()
-    chosen = bulk.target(me(), selection, current_app.config["TASKBOARD_BULK_CAP"])
-    filters: dict[str, Any] = selection.wanted.args()
-    back = url_for("items.index", **filters)
-    return confirm_delete(
-        Subject(
-            target=chosen.query,
-            model="Item",
-            label=None,
-            action_url=url_for("items.bulk_delete"),
-            back_url=back,
-            done_url=back,
-            hidden=selection.fields(),
-            notes=chosen.notes,
-        )
-    )
-
-
-def _selection() -> bulk.Selection:
-    if request.values.get("all") == "1":
-        form = ItemFilterForm(request.values)
-        services.fill_filter_choices(form, me())
-        refused = services.invalid_filter_fields(form)
-        if refused:
-            raise Refused("Invalid filter", refused, 422, "invalid_filter")
-        return bulk.Selection(every=True, wanted=services.filter_from(form))
-    return bulk.Selection(ids=bulk.parse_ids(request.values.getlist("ids")))
 
 
 def _field_errors(form: ItemForm, fields: dict[str, str]) -> None:

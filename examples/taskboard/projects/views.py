@@ -10,7 +10,6 @@ from flask.typing import ResponseReturnValue
 from taskboard.access.current import me
 from taskboard.access.decorators import load
 from taskboard.access.permissions import may_manage_project
-from taskboard.deletion.views import Subject, confirm_delete
 from taskboard.extensions import db, destructive_limit
 from taskboard.formkit import choices
 from taskboard.items import services as items
@@ -148,24 +147,6 @@ def _change_team(change: Callable[[], User], done: Callable[[User], str]) -> Non
 
 def _team_of(project: Project) -> ResponseReturnValue:
     return redirect_to(url_for("projects.show", project_id=project.id) + "#team")
-
-
-@bp.route("/<id:project_id>/delete", methods=["GET", "POST"])
-@login_required
-@destructive_limit
-@load(Project, allow=may_manage_project)
-def delete(project: Project) -> ResponseReturnValue:
-    return confirm_delete(
-        Subject(
-            target=project,
-            model="Project",
-            label=project.name,
-            action_url=url_for("projects.delete", project_id=project.id),
-            back_url=url_for("projects.show", project_id=project.id),
-            done_url=url_for("projects.index"),
-            dom_id=f"project-{project.id}",
-        )
-    )
 
 
 def _input(form: ProjectForm) -> services.ProjectInput:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from taskboard.formkit import EMAIL, choices, lower
@@ -47,3 +47,16 @@ class TokenForm(FlaskForm):
 
 class RevokeTokenForm(FlaskForm):
     """No fields: the CSRF token is what it checks."""
+
+
+class AccountDeleteForm(FlaskForm):
+    """The confirmation of an account's deletion (the extension's pages govern the rest)."""
+
+    reason = TextAreaField(
+        "Reason", validators=[Optional(), Length(max=500)], description="Kept in the log."
+    )
+    # The preview's confirm token: a delete takes exactly what the page showed, or nothing.
+    token = HiddenField(
+        validators=[DataRequired("Confirm on the confirmation page: the form had no token.")]
+    )
+    next = HiddenField()

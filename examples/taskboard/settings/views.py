@@ -13,13 +13,13 @@ from taskboard.access.permissions import may_delete_user
 from taskboard.auth import tokens
 from taskboard.auth.attempts import TooManyAttempts
 from taskboard.auth.services import AccountError
-from taskboard.deletion.views import Subject, confirm_delete
 from taskboard.extensions import db, destructive_limit
 from taskboard.models import User
 from taskboard.typed import login_required
 from taskboard.ui import paginate, redirect_to
 
 from . import services
+from .deleting import confirm_account_deletion
 from .forms import (
     PasswordForm,
     ProfileForm,
@@ -136,17 +136,12 @@ def _page(
 def delete_account() -> ResponseReturnValue:
     user = me()
     services.ensure_not_last_admin(user)
-    return confirm_delete(
-        Subject(
-            target=user,
-            model="User",
-            label=user.username,
-            action_url=url_for("settings.delete_account"),
-            back_url=url_for("settings.profile"),
-            done_url=url_for("auth.login"),
-            undo=False,
-            after=lambda operation: logout_user(),
-        )
+    return confirm_account_deletion(
+        user,
+        back_url=url_for("settings.profile"),
+        done_url=url_for("auth.login"),
+        undo=False,
+        after=logout_user,
     )
 
 
@@ -186,16 +181,10 @@ def role(user: User) -> ResponseReturnValue:
 def delete_user(user: User) -> ResponseReturnValue:
     services.ensure_not_last_admin(user)
     yourself = user.id == me().id
-    return confirm_delete(
-        Subject(
-            target=user,
-            model="User",
-            label=user.username,
-            action_url=url_for("settings.delete_user", user_id=user.id),
-            back_url=url_for("settings.users"),
-            done_url=url_for("auth.login" if yourself else "settings.users"),
-            dom_id=f"user-{user.id}",
-            undo=not yourself,
-            after=(lambda operation: logout_user()) if yourself else None,
-        )
+    return confirm_account_deletion(
+        user,
+        back_url=url_for("settings.users"),
+        done_url=url_for("auth.login" if yourself else "settings.users"),
+        undo=not yourself,
+        after=logout_user if yourself else None,
     )

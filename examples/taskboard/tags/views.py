@@ -7,8 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from taskboard.access.decorators import load
 from taskboard.access.permissions import may_manage_tag
-from taskboard.deletion.views import Subject, confirm_delete
-from taskboard.extensions import db, destructive_limit
+from taskboard.extensions import db
 from taskboard.models import Project, Tag
 from taskboard.typed import login_required
 from taskboard.ui import redirect_to
@@ -60,22 +59,3 @@ def edit(tag: Tag) -> ResponseReturnValue:
             flash("Tag renamed.", "success")
             return redirect_to(url_for("tags.index", project_id=tag.project_id))
     return render_template("tags/edit.html", form=form, tag=tag), (422 if form.errors else 200)
-
-
-@bp.route("/tags/<id:tag_id>/delete", methods=["GET", "POST"])
-@login_required
-@destructive_limit
-@load(Tag, allow=may_manage_tag)
-def delete(tag: Tag) -> ResponseReturnValue:
-    tags_url = url_for("tags.index", project_id=tag.project_id)
-    return confirm_delete(
-        Subject(
-            target=tag,
-            model="Tag",
-            label=tag.name,
-            action_url=url_for("tags.delete", tag_id=tag.id),
-            back_url=tags_url,
-            done_url=tags_url,
-            dom_id=f"tag-{tag.id}",
-        )
-    )

@@ -1,39 +1,12 @@
 // Taskboard's progressive enhancement (the pages work without it). No inline scripts: the
-// Content-Security-Policy allows scripts from this site only.
+// Content-Security-Policy allows scripts from this site only. The deletion dialog, its
+// progress and the Undo notice are Flask-Tombstone's (tombstone.js).
 (function () {
   "use strict";
-
-  function dialog() {
-    return document.getElementById("confirm-dialog");
-  }
-
-  function closeDialog() {
-    var d = dialog();
-    if (d && d.open) d.close();
-  }
-
-  // A confirmation page fetched by htmx lands in the dialog: open it.
-  // An error toast must not land behind the modal dialog (which would make it inert).
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var d = dialog();
-    if (event.detail.target && event.detail.target.id === "toasts") closeDialog();
-    if (d && event.detail.target && event.detail.target.id === "dialog-body" && !d.open) {
-      d.showModal();
-      var first = d.querySelector("textarea, button[type=submit], button");
-      if (first) first.focus();
-    }
-  });
-
-  // The server says the row is gone: close the dialog (the row fades out by itself).
-  document.addEventListener("taskboard:deleted", closeDialog);
 
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (!(target instanceof Element)) return;
-    if (target.closest("[data-close-dialog]")) {
-      event.preventDefault();
-      closeDialog();
-    }
     var dismiss = target.closest("[data-dismiss]");
     if (dismiss) {
       var toast = dismiss.closest(".toast");
@@ -41,15 +14,46 @@
     }
   });
 
+  function boxes(form) {
+    return document.querySelectorAll('input[type=checkbox][name=ids][form="' + form + '"]');
+  }
+
+  // "Delete selected…" stays disabled until something is ticked (without JavaScript it is
+  // always enabled, and sending nothing gets a page asking to select something).
+  function updateSelection() {
+    document.querySelectorAll("[data-needs-selection]").forEach(function (button) {
+      var form = button.getAttribute("data-needs-selection").replace("#", "");
+      var any = Array.prototype.some.call(boxes(form), function (box) { return box.checked; });
+      button.disabled = !any;
+      button.title = any ? "" : "Select items to delete first";
+    });
+  }
+
+  // An error toast (a 403 or 429 answering the deletion dialog) must not land behind the
+  // modal dialog, which would make it inert.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = document.getElementById("tombstone-dialog");
+    if (event.detail.target && event.detail.target.id === "toasts" && box && box.open) {
+      box.close();
+    }
+  });
+
   // "Select all on this page" for bulk selection.
   document.addEventListener("change", function (event) {
     var box = event.target;
-    if (!(box instanceof HTMLInputElement) || !box.dataset.selectAll) return;
-    var form = box.dataset.selectAll.replace("#", "");
-    document.querySelectorAll('input[type=checkbox][name=ids][form="' + form + '"]').forEach(
-      function (other) { other.checked = box.checked; }
-    );
+    if (!(box instanceof HTMLInputElement)) return;
+    if (box.dataset.selectAll) {
+      boxes(box.dataset.selectAll.replace("#", "")).forEach(function (other) {
+        other.checked = box.checked;
+      });
+    }
+    if (box.type === "checkbox") updateSelection();
   });
+
+  document.addEventListener("DOMContentLoaded", updateSelection);
+  document.addEventListener("htmx:load", updateSelection);
+  // Back/forward cache: the boxes keep their state, the button must follow.
+  window.addEventListener("pageshow", updateSelection);
 
   // Success toasts go away by themselves after a while; errors and undo offers stay longer.
   document.addEventListener("htmx:load", function (event) {

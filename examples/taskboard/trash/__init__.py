@@ -1,1 +1,0 @@
-"""The trash: deletions that can still be undone, restore, and (admins) purge."""
