@@ -7,13 +7,14 @@ that goes back though the idempotency store failed after the work."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, abort, g, jsonify, request
+from flask import Flask, abort, current_app, g, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ForeignKey, String, false, select, true
+from sqlalchemy import ForeignKey, String, false, select, true, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -64,6 +65,20 @@ def restorable(actor: str) -> Any:
     return true() if actor in ADMINS else Operation.actor == actor
 
 
+def deletable(actor: str, model: type) -> Any:
+    """Papers in a folder named otherwise than "Locked"; with ``TEST_RACE`` set, someone else
+    deletes that paper (on a connection of their own, committed) as the rule is asked for."""
+    ident = current_app.config.pop("TEST_RACE", None)
+    if ident is not None:
+        papers = Paper.__table__
+        with db.engine.begin() as connection:
+            stamp = {"deleted_at": datetime(2026, 1, 1), "deleted_by_op": None}
+            connection.execute(update(papers).where(papers.c.id == ident).values(stamp))
+    if model is Paper:
+        return Paper.folder_id.in_(select(Folder.id).where(Folder.name != "Locked"))
+    return None
+
+
 @pytest.fixture
 def made(tmp_path: Path) -> Iterator[tuple[Flask, DeletionAPI]]:
     app = Flask(__name__)
@@ -82,6 +97,7 @@ def made(tmp_path: Path) -> Iterator[tuple[Flask, DeletionAPI]]:
             actor=user,
             login_required=True,
             restorable=restorable,
+            deletable=deletable,
             purgeable=lambda actor: true() if actor in ADMINS else false(),
         ),
         models={"folders": Folder, "papers": Paper},
@@ -272,3 +288,19 @@ def test_the_answer_goes_back_though_the_store_fails_after_the_work(
     assert done.status_code == 200, done.text  # not a 503 saying nothing was done
     with app.app_context():
         assert db.session.get(Paper, 1) is None
+
+
+def test_a_row_deleted_while_its_rule_is_asked_is_404_not_403(
+    made: tuple[Flask, DeletionAPI],
+) -> None:
+    """Twenty concurrent DELETEs of one row: the losers found it, then asked whether they may
+    delete it after the winner's commit. That is "not here any more" (404), not a refusal."""
+    app, _ = made
+    with app.app_context():
+        db.session.add(Folder(id=3, name="Locked"))
+        db.session.get_one(Paper, 5).folder_id = 3
+        db.session.commit()
+    assert call(app, "u1", "DELETE", "/api/papers/5").status_code == 403  # the rule holds
+    app.config["TEST_RACE"] = 1
+    raced = call(app, "u1", "DELETE", "/api/papers/1")
+    assert raced.status_code == 404 and raced.json["code"] == "not_found"

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import exists, inspect, select
+from sqlalchemy import and_, inspect, select
 
 from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import InvalidTarget
@@ -65,8 +65,14 @@ def load(model: type, node: Node, text: str, actor: Any) -> Any:
     if row is None:
         not_found()
     allowed = where_all(state.access.deletable(actor, model))
-    if allowed and not session().scalar(select(exists().where(pk == value, *allowed))):
-        fail(403, "Forbidden", "You may not delete this.", code="forbidden")
+    if allowed:
+        # Asked of the row as the caller sees it now: no answer means it went in the
+        # meantime (a concurrent delete won: 404, as if it had gone first), not a refusal.
+        may = session().scalar(select(and_(*allowed)).select_from(model).where(pk == value, *seen))
+        if may is None:
+            not_found()
+        if not may:
+            fail(403, "Forbidden", "You may not delete this.", code="forbidden")
     return row
 
 
