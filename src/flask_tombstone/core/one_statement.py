@@ -120,7 +120,7 @@ def run(
     target = plan.target
     assert target.ids is not None
     many = len(target.ids) > 1
-    template = plan_soft(graph, Target(target.node, by_ids(target.node, many), {}))
+    template = plan_soft(graph, Target(target.node, by_ids(target.node.pk, many), {}))
     hook = HookCriteria(template, permission, actor)
     built = None
     memo_key = ("one_statement", id(target.node), many, missing_ok, tuple(values), hook.shape)

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, bindparam, exists, select, update
+from sqlalchemy import DateTime, Integer, and_, bindparam, exists, select, update
 
 from .execute import Stamped, checked_sequence_id, from_sequence, kept_as_they_are
 from .graph import ModelGraph, Node
 from .inspect_rows import allowed_rows, probe_criteria
 from .keys import is_integer_key
 from .operations import FROM_SEQUENCE
-from .planner import Permission, Plan, StampedRows, Target, plan_soft
+from .planner import LinkedStamps, Permission, Plan, StampedRows, Step, Target, plan_soft
 
 OP = bindparam("tombstone_op", type_=Integer())
 NOW = bindparam("tombstone_now", type_=DateTime())
@@ -31,12 +31,28 @@ def prepared_target(target: Target) -> bool:
     return target.ids is not None and target.scope is None and is_integer_key(target.node.pk)
 
 
-def by_ids(node: Node, many: bool) -> Any:
-    """The target's criterion with its keys as a parameter: ``pk = :tombstone_id`` or
-    ``pk IN (:tombstone_ids)`` (what :func:`.keys.key_in` builds for integer keys)."""
+def by_ids(column: Any, many: bool) -> Any:
+    """A criterion with the target's keys as a parameter: ``column = :tombstone_id`` or
+    ``column IN (:tombstone_ids)`` (what :func:`.keys.key_in` builds for integer keys)."""
     if many:
-        return node.pk.in_(bindparam("tombstone_ids", expanding=True))
-    return node.pk == bindparam("tombstone_id")
+        return column.in_(bindparam("tombstone_ids", expanding=True))
+    return column == bindparam("tombstone_id")
+
+
+def _narrowed(step: Step, target: Node, many: bool) -> Step:
+    """``step`` with each link from the target's rows also narrowed to the asked keys
+    (``item_id IN (SELECT id FROM item WHERE <stamped>) AND item_id = :tombstone_id``): true
+    of the same rows, and what lets MariaDB, which does not turn the ``IN (SELECT …)`` of an
+    ``UPDATE`` into a join, find them by index instead of scanning the table."""
+    links = []
+    for edge, extra in step.links:
+        plain = edge.parent is target and edge.parent_key is None and edge.via is None
+        narrowed = extra
+        if plain and edge.parent is not step.node:
+            asked = by_ids(edge.column, many)
+            narrowed = asked if extra is None else and_(extra, asked)
+        links.append((edge, narrowed))
+    return Step(node=step.node, state=step.state, seed=step.seed, links=links)
 
 
 @dataclass(frozen=True)
@@ -55,7 +71,7 @@ class SoftStamps:
     expression (SQLite), or ``None`` (an id known before, passed as a parameter)."""
 
     def __init__(self, graph: ModelGraph, node: Node, reserved: Any, many: bool, wrap: bool):
-        criterion = by_ids(node, many)
+        criterion = by_ids(node.pk, many)
         plan = plan_soft(graph, Target(node, criterion, {}))
         self.from_sequence = reserved is FROM_SEQUENCE
         stamp = OP if reserved is None or self.from_sequence else reserved
@@ -64,7 +80,7 @@ class SoftStamps:
         for step in plan.steps:
             table = step.node.table
             values = kept_as_they_are(table) | {"deleted_at": NOW, "deleted_by_op": stamp}
-            where = step.where(sets, with_self=False)
+            where = _narrowed(step, node, many).where(sets, with_self=False)
             first = update(table).where(where).values(values)
             if self.from_sequence and step is plan.steps[0]:
                 first = from_sequence(table, where, NOW)
@@ -158,6 +174,7 @@ def blocked(
     session: Any,
     graph: ModelGraph,
     node: Node,
+    ids: tuple[Any, ...],
     reserved: Any,
     wrap: bool,
     op_id: Any,
@@ -165,17 +182,20 @@ def blocked(
     actor: Any,
 ) -> bool:
     """Whether any check or the permission hook refuses the soft delete of ``node``'s rows
-    stamped with ``op_id``: :func:`.inspect_rows.find_blockers`'s first statement, built
-    once per (model, database, shape of the hook's criteria). Its caller lists the
-    blockers the general way when there are any."""
-    template = plan_soft(graph, Target(node, by_ids(node, False), {}))
+    ``ids`` (and their dependents) stamped with ``op_id``: :func:`.inspect_rows.find_blockers`'s
+    first statement, built once per (model, database, one key or several, shape of the hook's
+    criteria), reading each model's rows through their parents' keys (:class:`LinkedStamps`).
+    Its caller lists the blockers the general way when there are any."""
+    many = len(ids) > 1
+    template = plan_soft(graph, Target(node, by_ids(node.pk, many), {}))
     hook = HookCriteria(template, permission, actor)
     stamp = OP if reserved is None or reserved is FROM_SEQUENCE else reserved
-    key = ("soft_probe", id(node), stamp is OP, wrap, hook.shape)
+    key = ("soft_probe", id(node), stamp is OP, many, wrap, hook.shape)
     probe = graph.memo.get(key) if hook.cacheable else None
     params: dict[str, Any] = {"tombstone_op": op_id if isinstance(op_id, int) else None}
+    params["tombstone_ids" if many else "tombstone_id"] = list(ids) if many else ids[0]
     if probe is None:
-        sets = StampedRows([stamp], wrap=wrap)
+        sets = LinkedStamps(template, [stamp], wrap=wrap)
         criteria = probe_criteria(template, sets, hook.allowed)
         if not criteria:
             return False

@@ -394,15 +394,20 @@ class Tombstone(Auditing):
         op_id = stamped.op_id  # known now (PostgreSQL's came back with the first statement)
         sets = StampedRows([op_id], wrap=wrap)
         self._check_found(session, target, stamped.roots, missing_ok, op_id)
-        if not prepared_target(target) or prepared.blocked(
-            session,
-            self.graph,
-            target.node,
-            reserved,
-            wrap,
-            op_id,
-            self.permission,
-            self._hook_actor(request.actor if request.principal is None else request.principal),
+        if (
+            target.ids is None
+            or not prepared_target(target)
+            or prepared.blocked(
+                session,
+                self.graph,
+                target.node,
+                target.ids,
+                reserved,
+                wrap,
+                op_id,
+                self.permission,
+                self._hook_actor(request.actor if request.principal is None else request.principal),
+            )
         ):
             self._check_blockers(session, plan, sets, request)  # lists them, and refuses
         if expect is not None:
