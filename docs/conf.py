@@ -57,6 +57,10 @@ nitpick_ignore = [
             "Permission",
             "RowHook",
             "OperationHook",
+            "ScopeHook",
+            "ActorHook",
+            "RowUrl",
+            "ActorNames",
             "Map",
         )
     ),
