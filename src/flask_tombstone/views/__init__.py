@@ -14,10 +14,13 @@ enhances. Who may see and do what is :class:`~.access.Access`'s to say.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from flask import Blueprint, Flask, g, url_for
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 from markupsafe import Markup
 
 from flask_tombstone.access import Access
@@ -120,7 +123,7 @@ class DeletionViews:
     def _blueprint(self) -> Blueprint:
         from . import pages
 
-        blueprint = Blueprint(
+        blueprint = TemplatesBlueprint(
             "tombstone",
             __name__,
             template_folder="templates",
@@ -159,6 +162,23 @@ class DeletionViews:
                 name=label or row_label(self.tombstone, row),
             )
         )
+
+
+DEFAULTS_PREFIX = "tombstone-default"
+
+
+class TemplatesBlueprint(Blueprint):
+    """The views' blueprint, whose templates are also reachable as
+    ``tombstone-default/<name>``, so that an app's ``templates/tombstone/confirm.html`` can
+    ``{% extends "tombstone-default/confirm.html" %}`` and replace one block (the way
+    Flask-Admin and Flask-Security templates are restyled), not copy the whole page."""
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        folder = os.path.join(self.root_path, "templates")
+        own = FileSystemLoader(folder)
+        defaults = FileSystemLoader(os.path.join(folder, "tombstone"))
+        return ChoiceLoader([own, PrefixLoader({DEFAULTS_PREFIX: defaults})])
 
 
 def row_label(tombstone: Any, row: Any) -> str:
