@@ -179,3 +179,26 @@ def test_a_refused_confirmation_shows_why_with_javascript_on(
     expect(page.get_by_role("heading", name="Delete item “Milk”?")).to_be_visible()
     assert app_data.live() == ["Milk"]
     assert app_data.operations() == []
+
+
+def test_a_deletion_from_the_dialog_fades_its_row_out_before_the_list_comes_back(
+    new_page: Callable[..., Page], app_data: Tutorial
+) -> None:
+    page = new_page(js=True)
+    page.goto("/")
+    add_item(page, "Milk")
+    add_item(page, "Bread")
+    confirm_page(page, "Milk")
+    page.evaluate(  # which row faded (kept in sessionStorage: the navigation resets `window`)
+        """() => new MutationObserver(changes => {
+            for (const change of changes)
+                if (change.target.classList.contains("tombstone-fading"))
+                    sessionStorage.setItem("faded", change.target.textContent);
+        }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ["class"]})"""
+    )
+    page.get_by_role("button", name="Delete item", exact=True).click()
+    notice(page, "Deleted item “Milk”.")
+    faded = page.evaluate("() => sessionStorage.getItem('faded')")
+    assert faded is not None and "Milk" in faded and "Bread" not in faded
+    assert app_data.live() == ["Bread"]
+    expect(page.locator(".tombstone-fading")).to_have_count(0)  # the list came back fresh
