@@ -6,10 +6,12 @@ so that every surface records the same things."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 from flask import current_app
+from sqlalchemy import select
 
-from flask_tombstone.access import Access
+from flask_tombstone.access import Access, where_all
 from flask_tombstone.core.purge import PurgeReport
 from flask_tombstone.core.records import Operation
 
@@ -41,6 +43,47 @@ def restore(tombstone: Any, access: Access, op_id: int, actor: Any, **options: A
     op: Operation = tombstone.restore(op_id, actor=actor, context=context, **options)
     signals.restored.send(_app(), operation=op, deletion=deletion, actor=actor)
     return op
+
+
+def restore_with_parents(
+    tombstone: Any, access: Access, op_id: int, actor: Any, **options: Any
+) -> tuple[Operation, list[Operation]]:
+    """Restore deletion ``op_id`` with the deletions that trashed the parents its rows need,
+    when the actor may restore every one of them; otherwise as :func:`restore` alone (whose
+    conflict then names those parents). Returns the restore and the parents' restores, and
+    sends :data:`~flask_tombstone.signals.restored` for each, with its own deletion.
+
+    Starts a new transaction when it falls back (the attempt is rolled back): call it before
+    writing anything else in the request."""
+    session = tombstone.session_for()
+    request_id = f"tombstone:{uuid4().hex}"
+    deletion = _deletion(tombstone, op_id)
+    context = access.scope(actor, deletion) if deletion is not None else None
+    restored: Operation = tombstone.restore(
+        op_id, actor=actor, context=context, with_parents=True, request_id=request_id, **options
+    )
+    brought = select(Operation).where(
+        Operation.request_id == request_id, Operation.id != restored.id
+    )
+    parents = list(session.scalars(brought.order_by(Operation.id)))
+    asked = [int(p.ref_op) for p in parents if p.ref_op is not None]
+    if len(may_restore(tombstone, access, actor, asked)) < len(parents):
+        session.rollback()  # one of them is not theirs to restore: as if not asked
+        return restore(tombstone, access, op_id, actor, **options), []
+    for parent in parents:
+        its_deletion = _deletion(tombstone, int(parent.ref_op or 0))
+        signals.restored.send(_app(), operation=parent, deletion=its_deletion, actor=actor)
+    signals.restored.send(_app(), operation=restored, deletion=deletion, actor=actor)
+    return restored, parents
+
+
+def may_restore(tombstone: Any, access: Access, actor: Any, op_ids: list[int]) -> set[int]:
+    """Those of ``op_ids`` the actor sees (``Access.operations``) and may restore."""
+    if not op_ids:
+        return set()
+    rules = where_all(access.operations(actor), access.restorable(actor))
+    query = select(Operation.id).where(Operation.id.in_(op_ids), *rules)
+    return set(tombstone.session_for().scalars(query))
 
 
 def purge(tombstone: Any, access: Access, op_id: int, actor: Any, **options: Any) -> PurgeReport:

@@ -141,3 +141,27 @@ def test_a_receiver_that_raises_rolls_the_deletion_back(app: Flask) -> None:
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Operation)) == 0
     assert db.session.get(Card, 4) is not None
+
+
+def test_a_restore_with_parents_signals_each_restore_with_its_own_deletion(app: Flask) -> None:
+    seen: list[tuple[int, int]] = []
+
+    def note(sender: Flask, operation: Operation, deletion: Operation, **extra: Any) -> None:
+        seen.append((operation.ref_op or 0, deletion.id))
+
+    client = app.test_client()
+    card = client.delete("/api/cards/1", headers={"Prefer": "return=representation"})
+    board = client.delete("/api/boards/2", headers={"Prefer": "return=representation"})
+    card_op, board_op = card.get_json()["id"], board.get_json()["id"]
+    refused = client.post(f"/api/operations/{card_op}/restore")
+    assert refused.status_code == 409 and refused.get_json()["retry_with_parents"] == [board_op]
+
+    signals.restored.connect(note, app)
+    try:
+        restored = client.post(f"/api/operations/{card_op}/restore", json={"with_parents": True})
+    finally:
+        signals.restored.disconnect(note, app)
+    assert restored.status_code == 200, restored.get_json()
+    assert sorted(seen) == sorted([(card_op, card_op), (board_op, board_op)])
+    (parent,) = restored.get_json()["parents"]
+    assert indexed(parent["id"]) == [2] and indexed(restored.get_json()["id"]) == [2]

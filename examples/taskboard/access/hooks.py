@@ -77,8 +77,13 @@ def index_operations(app: Flask) -> None:
         if operation.counts.get("User"):
             close_deleted_accounts(operation.id)
 
-    def restored(sender: Flask, operation: Operation, **extra: Any) -> None:
-        record_scope(operation.id, projects(operation))
+    def restored(
+        sender: Flask, operation: Operation, deletion: Operation | None, **extra: Any
+    ) -> None:
+        # A restore is scoped as its deletion was (a parent's restore, brought along, as
+        # the parent's deletion, not as the one asked for).
+        scope = scope_of(deletion.id) if deletion is not None else projects(operation)
+        record_scope(operation.id, scope)
 
     def purged(sender: Flask, report: PurgeReport, deletion: Operation, **extra: Any) -> None:
         for done in report.operations:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from uuid import uuid4
 
 from flask import current_app, jsonify
 from sqlalchemy import Select, Text, cast, exists, func, or_, select
@@ -179,25 +178,14 @@ def _restore(op_id: int, actor: Any) -> Response:
     options = {} if body is MISSING else body
     with_parents = bool(options.get("with_parents", False))
     state = api()
-    request_id = f"tombstone-api:{uuid4().hex}"
+    reason = options.get("reason") or None
     try:
-        restored = acting.restore(
-            state.tombstone,
-            state.access,
-            op_id,
-            actor,
-            with_parents=with_parents,
-            reason=options.get("reason") or None,
-            request_id=request_id,
-        )
-        parents = _parents_restored(restored, request_id)
-        if parents and len(_allowed(parents, state.access.restorable(actor), by="ref_op")) < len(
-            parents
-        ):
-            # One of the deletions brought along is not the caller's to restore: as if
-            # with_parents had not been asked for.
-            session().rollback()
-            restored = acting.restore(state.tombstone, state.access, op_id, actor)
+        if with_parents:
+            restored, parents = acting.restore_with_parents(
+                state.tombstone, state.access, op_id, actor, reason=reason
+            )
+        else:
+            restored = acting.restore(state.tombstone, state.access, op_id, actor, reason=reason)
             parents = []
     except Conflict as error:
         raise _conflict(error, actor) from None
@@ -207,16 +195,6 @@ def _restore(op_id: int, actor: Any) -> Response:
         represent.operation(restored, names=names)
         | {"parents": [represent.operation(p, names=names) for p in parents]}
     )
-
-
-def _parents_restored(restored: Operation, request_id: str) -> list[Operation]:
-    """The restores of parent deletions that one ``with_parents`` restore ran."""
-    query = (
-        select(Operation)
-        .where(Operation.request_id == request_id, Operation.id != restored.id)
-        .order_by(Operation.id)
-    )
-    return list(session().scalars(query))
 
 
 def _conflict(error: Conflict, actor: Any) -> ApiProblem:
@@ -239,11 +217,8 @@ def _conflict(error: Conflict, actor: Any) -> ApiProblem:
     code = extensions.pop("code")
     extensions.pop("type", None)
     if parents and all(c.reason == "parent_in_trash" for c in error.conflicts):
-        restorable = api().access.restorable(actor)
-        allowed = where_all(restorable)
-        seen = where_all(api().access.operations(actor))
-        query = select(func.count()).where(Operation.id.in_(parents), *seen, *allowed)
-        if int(session().scalar(query) or 0) == len(parents):
+        state = api()
+        if len(acting.may_restore(state.tombstone, state.access, actor, parents)) == len(parents):
             extensions["retry_with_parents"] = parents
     return ApiProblem(status, title, detail, code=code, **extensions)
 

@@ -6,14 +6,12 @@ to a live row that took a unique value (``DeletionViews(row_url=...)``)."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from flask_tombstone import acting
-from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import Conflict, RestoreConflict
 from flask_tombstone.core.records import Operation
 
@@ -31,37 +29,9 @@ def restore_deletion(op_id: int, actor: Any, *, with_parents: bool) -> list[Oper
     if not with_parents:
         acting.restore(state.tombstone, state.access, op_id, actor)
         return []
-    request_id = f"tombstone-views:{uuid4().hex}"
-    restored = acting.restore(
-        state.tombstone, state.access, op_id, actor, with_parents=True, request_id=request_id
-    )
+    _, restores = acting.restore_with_parents(state.tombstone, state.access, op_id, actor)
     session = db_session()
-    brought = list(
-        session.scalars(
-            select(Operation.ref_op).where(
-                Operation.request_id == request_id, Operation.id != restored.id
-            )
-        )
-    )
-    if not brought:
-        return []
-    parents = list(session.scalars(select(Operation).where(Operation.id.in_(brought))))
-    if len(restorable(parents, actor)) < len(brought):
-        session.rollback()  # one of them is not theirs to restore: the plain restore's answer
-        acting.restore(state.tombstone, state.access, op_id, actor)
-        return []
-    return parents
-
-
-def restorable(ops: list[Operation], actor: Any) -> set[int]:
-    """Those of ``ops`` the actor sees and may restore."""
-    state = views()
-    ids = [op.id for op in ops]
-    rules = where_all(state.access.operations(actor), state.access.restorable(actor))
-    if not ids:
-        return set()
-    query = select(Operation.id).where(Operation.id.in_(ids), *rules)
-    return set(db_session().scalars(query))
+    return [op for r in restores if (op := session.get(Operation, r.ref_op)) is not None]
 
 
 def names(ops: list[Operation]) -> str:
@@ -77,6 +47,7 @@ def refused(op: Operation, error: Conflict, actor: Any, back: str) -> ResponseRe
     that took a unique value, when the app says where rows are shown), and, when only
     parents in the trash stand in the way and the actor may restore their deletions, a
     "Restore with ..." button."""
+    state = views()
     session = db_session()
     ids = sorted(
         {
@@ -89,7 +60,7 @@ def refused(op: Operation, error: Conflict, actor: Any, back: str) -> ResponseRe
     offer = None
     if only_parents and request.form.get("with_parents") != "1":
         parents = list(session.scalars(select(Operation).where(Operation.id.in_(ids))))
-        if len(restorable(parents, actor)) == len(ids):
+        if len(acting.may_restore(state.tombstone, state.access, actor, ids)) == len(ids):
             offer = names(parents)
     reasons = [(describe.conflict(c), conflict_link(c)) for c in error.conflicts]
     page = render_template(
