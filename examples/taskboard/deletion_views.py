@@ -9,17 +9,17 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, url_for
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, true
 from werkzeug.datastructures import MultiDict
 
 from flask_tombstone.views import DeletionViews, InvalidFilter
 
 from .access.current import me
-from .access.hooks import ACCESS, index_operations
-from .extensions import db, destructive_limit, tombstone
+from .access.hooks import ACCESS, actor_names, index_operations
+from .extensions import destructive_limit, tombstone
 from .items import services as items
 from .items.forms import ItemFilterForm
-from .models import Comment, Item, Project, Tag, User
+from .models import Comment, Item, Project, Tag
 
 MODELS = {"projects": Project, "items": Item, "comments": Comment, "tags": Tag}
 #: The extension's POST endpoints, under Taskboard's one budget of destructive requests.
@@ -48,20 +48,6 @@ def row_url(model: type, key: Any) -> str | None:
     if model is Tag:
         return url_for("tags.edit", tag_id=key)
     return None
-
-
-def actor_names(recorded: list[str]) -> dict[str, str]:
-    """``{"user:3": "ann"}``: operations are recorded by account id, shown by username
-    (deleted accounts included)."""
-    ids = {int(a[5:]) for a in recorded if a.startswith("user:") and a[5:].isdigit()}
-    if not ids:
-        return {}
-    query = (
-        select(User.id, User.username)
-        .where(User.id.in_(ids))
-        .execution_options(include_deleted=True)
-    )
-    return {f"user:{i}": name for i, name in db.session.execute(query)}
 
 
 def init_app(app: Flask) -> DeletionViews:

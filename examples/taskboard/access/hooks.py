@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, false, select
 
 from flask_tombstone import Operation, PurgeReport, signals
 from flask_tombstone.access import Access, login_user
+from taskboard.extensions import db
 from taskboard.models import User
 from taskboard.operations.scope import projects_touched, record_scope, scope_of
 
@@ -43,6 +44,20 @@ def scope(user: User | None, target: Any) -> dict[str, Any]:
     if isinstance(target, Operation):
         return {PROJECTS: scope_of(target.id)}
     return {PROJECTS: projects_touched(target)}
+
+
+def actor_names(recorded: list[str]) -> dict[str, str]:
+    """``{"user:3": "ann"}``: operations are recorded by account id, shown by username
+    (deleted accounts included)."""
+    ids = {int(a[5:]) for a in recorded if a.startswith("user:") and a[5:].isdigit()}
+    if not ids:
+        return {}
+    query = (
+        select(User.id, User.username)
+        .where(User.id.in_(ids))
+        .execution_options(include_deleted=True)
+    )
+    return {f"user:{i}": name for i, name in db.session.execute(query)}
 
 
 ACCESS = Access(

@@ -11,7 +11,7 @@ rows stay with flask-smorest (Flask routes one path by method).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from flask_tombstone.api import DeletionAPI, OperationFilter
 from taskboard.access import rows
-from taskboard.access.hooks import ACCESS, index_operations
+from taskboard.access.hooks import ACCESS, actor_names, index_operations
 from taskboard.extensions import csrf, db, tombstone
 from taskboard.models import (
     Comment,
@@ -106,20 +106,6 @@ SLUGS = {"projects": Project, "items": Item, "comments": Comment, "tags": Tag}
 
 
 # -- the log: names, and Taskboard's filters --------------------------------------------------
-def actor_names(recorded: list[str]) -> Mapping[str, str]:
-    """``{"user:3": "ann"}``: operations are recorded by account id, shown by username
-    (deleted accounts included)."""
-    ids = {int(a[5:]) for a in recorded if a.startswith("user:") and a[5:].isdigit()}
-    if not ids:
-        return {}
-    query = (
-        select(User.id, User.username)
-        .where(User.id.in_(ids))
-        .execution_options(include_deleted=True)
-    )
-    return {f"user:{i}": name for i, name in db.session.execute(query)}
-
-
 def by_username(name: str, actor: User) -> ColumnElement[bool]:
     """``actor=<username>`` (any case): what that account did."""
     query = (

@@ -19,7 +19,7 @@ from flask_tombstone.views.bulk import InvalidFilter
 from . import represent, schemas
 from .body import json_body, query
 from .idempotency import idempotent
-from .problems import ApiProblem, fail, invalid, not_found, retry_after
+from .problems import ApiProblem, fail, invalid, not_found, wait_at_least
 from .rows import check_if_match, etag, load, model_for, parse_key
 from .state import api, caller, session
 from .validate import problems
@@ -59,17 +59,8 @@ def charge_rows(actor: Any, count: int) -> None:
     hook = api().row_limit
     if hook is None:
         return
-    wait = hook(actor, count)
-    if wait is not None and wait > 0:
-        seconds = retry_after(wait)
-        raise ApiProblem(
-            429,
-            "Too Many Requests",
-            f"Over your budget of deleted rows: try again in {seconds} s.",
-            code="rate_limited",
-            headers={"Retry-After": seconds},
-            retry_after=int(seconds),
-        )
+    detail = "Over your budget of deleted rows: try again in {seconds} s."
+    wait_at_least(hook(actor, count), detail)
 
 
 def prefers_representation() -> bool:

@@ -91,6 +91,22 @@ def retry_after(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
 
 
+def wait_at_least(wait: float | None, detail: str) -> None:
+    """A rate-limit hook's answer: ``429`` with ``Retry-After`` (``{seconds}`` in ``detail``)
+    when it says wait."""
+    if wait is None or wait <= 0:
+        return
+    seconds = retry_after(wait)
+    fail(
+        429,
+        "Too Many Requests",
+        detail.format(seconds=seconds),
+        code="rate_limited",
+        headers={"Retry-After": seconds},
+        retry_after=int(seconds),
+    )
+
+
 # -- handlers --------------------------------------------------------------------------------
 def engine_problem(error: TombstoneError) -> Response:
     """An engine error as a problem: its status, title, code and structured extensions."""

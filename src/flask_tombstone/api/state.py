@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from .problems import ApiProblem, retry_after
+from .problems import ApiProblem, wait_at_least
 
 if TYPE_CHECKING:
     from . import DeletionAPI
@@ -44,15 +44,5 @@ def caller(endpoint: str, *, anonymous: bool = False) -> Any:
         )
     limit = state.rate_limit
     if limit is not None:
-        wait = limit(endpoint, actor)
-        if wait is not None and wait > 0:
-            seconds = retry_after(wait)
-            raise ApiProblem(
-                429,
-                "Too Many Requests",
-                f"Slow down: try again in {seconds} s.",
-                code="rate_limited",
-                headers={"Retry-After": seconds},
-                retry_after=int(seconds),
-            )
+        wait_at_least(limit(endpoint, actor), "Slow down: try again in {seconds} s.")
     return actor
