@@ -181,3 +181,59 @@ def test_all_matching_refuses_a_filter_that_does_not_validate(
         assert response.status_code == 422, bad
     for ident in (world.alpha_item, world.max_item):
         assert live(app, Item, ident) is not None
+
+
+def test_a_member_is_offered_to_delete_only_their_own_rows(
+    app: Flask, browser: Any, world: World
+) -> None:
+    max_ = browser("max")  # a member of Alpha: owns "Fix login", not "Write spec"
+    for url in (
+        f"/items/bulk-delete?all=1&project={world.alpha}&next=/items",
+        f"/items/bulk-delete?ids={world.alpha_item}&ids={world.max_item}&next=/items",
+    ):
+        page = max_.get(url)
+        assert page.status_code == 200
+        text = text_of(page)
+        assert "You may not delete item “Write spec”." in text  # which one
+        assert (
+            "You do not have permission to delete 1 of these 2 items (named below); "
+            "you may delete the other 1." in text
+        )
+        assert 'name="token"' not in page.text  # the whole selection is not offered
+        offer = re.search(r'href="([^"]*)">Delete only the 1 item you may<', page.text)
+        assert offer, page.text
+        only_mine = offer.group(1).replace("&amp;", "&")
+        assert only_mine == f"/items/bulk-delete?ids={world.max_item}&next=/items"
+
+        mine = max_.get(only_mine)
+        assert mine.status_code == 200
+        assert "Delete 1 item?" in text_of(mine)
+        assert "permission" not in text_of(mine)
+        assert "Delete only" not in mine.text
+        assert 'name="token"' in mine.text
+    token = re.search(r'name="token" value="([^"]+)"', mine.text)
+    assert token
+    response = max_.post(
+        "/items/bulk-delete",
+        {"ids": str(world.max_item), "token": token.group(1), "next": "/items"},
+    )
+    assert response.status_code in (302, 303)
+    assert live(app, Item, world.max_item) is None
+    assert live(app, Item, world.alpha_item) is not None
+
+
+def test_a_member_who_may_delete_none_of_the_rows_is_told_so(
+    app: Flask, browser: Any, world: World
+) -> None:
+    max_ = browser("max")
+    page = max_.get(f"/items/bulk-delete?ids={world.alpha_item}")
+    assert page.status_code == 200
+    text = text_of(page)
+    assert "You do not have permission to delete this item." in text
+    assert "You may not delete item “Write spec”." in text
+    assert "Delete only" not in text
+    more = add_items(app, world.alpha, world.mia, ["Mia's too"], Status.OPEN.value)
+    page = max_.get(f"/items/bulk-delete?ids={world.alpha_item}&ids={more[0]}")
+    assert "You do not have permission to delete any of these items." in text_of(page)
+    assert "Delete only" not in text_of(page)
+    assert live(app, Item, world.alpha_item) is not None

@@ -5,6 +5,9 @@ among those asked, so a bulk delete never covers more than the listing it starte
 filter that does not validate, an id that is no key, an empty selection are ``422`` naming
 what is wrong (never dropped); more rows than ``TOMBSTONE_VIEWS_BULK_CAP`` are refused before
 anything is offered; rows that changed since the preview are ``409`` (the confirm token).
+
+When the selection holds rows the actor may not delete (``Access.deletable``), the page says
+how many and offers to delete only the others: a link to this page with just their ids.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, render_template, request
+from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import ColumnElement, Select, func, select
 from werkzeug.datastructures import MultiDict
@@ -171,5 +174,54 @@ def _page(
         "next_url": next_url(),
         "describe": describe,
         "soft": state.tombstone.graph.governing(model).soft,
+        "partial": None if statement is None else _partial(model, statement, actor, count),
     }
     return render_template("tombstone/bulk.html", **context), status
+
+
+def _partial(model: type, statement: Select[Any], actor: Any, count: int) -> dict[str, Any] | None:
+    """When the actor may delete only some of the selected rows: how many they may not, and a
+    link to the bulk page with just the ids of those they may (``None`` when they may delete
+    all of them, or when the app has no ``deletable`` rule)."""
+    state = views()
+    criterion = state.access.deletable(actor, model)
+    if criterion is None:
+        return None
+    node = state.tombstone.graph.governing(model)
+    pk = getattr(model, node.pk_key)
+    allowed = list(db_session().scalars(statement.with_only_columns(pk).where(criterion)))
+    refused = count - len(allowed)
+    if refused <= 0:
+        return None
+    what = describe.noun(model.__name__, count)
+    if not allowed and count == 1:
+        message = _("You do not have permission to delete this %(what)s.", what=what)
+    elif not allowed:
+        message = _("You do not have permission to delete any of these %(what)s.", what=what)
+    else:
+        message = _(
+            "You do not have permission to delete %(refused)s of these %(n)s %(what)s "
+            "(named below); you may delete the other %(allowed)s.",
+            refused=describe.number(refused),
+            n=describe.number(count),
+            what=what,
+            allowed=describe.number(len(allowed)),
+        )
+    url = None
+    if allowed:
+        endpoint = request.endpoint or "tombstone.bulk"
+        url = url_for(
+            endpoint,
+            **(request.view_args or {}),
+            ids=[str(key) for key in sorted(allowed)],
+            next=next_url(),
+        )
+    return {
+        "message": message,
+        "url": url,
+        "label": _(
+            "Delete only the %(n)s %(what)s you may",
+            n=describe.number(len(allowed)),
+            what=describe.noun(model.__name__, len(allowed)),
+        ),
+    }
