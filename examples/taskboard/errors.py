@@ -40,6 +40,22 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing was changed.",
     503: "The service is busy. Nothing was changed; try again shortly.",
 }
+#: A page's title, in words (no status codes or HTTP names on pages: the status is the
+#: response's, for clients).
+TITLES = {
+    400: "That could not be read",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not available here",
+    409: "Not as things are now",
+    410: "In the trash",
+    413: "Too large",
+    415: "Not a form",
+    422: "Not valid",
+    429: "Slow down",
+    500: "Something went wrong",
+    503: "Busy for a moment",
+}
 #: ``Retry-After`` of a 503: a store out of reach (the database, Redis) is usually back soon.
 RETRY_AFTER = 5
 
@@ -78,7 +94,8 @@ def init_app(app: Flask) -> None:
                 return ratelimit.exceeded(error)  # with Retry-After, headers enabled or not
             return http_problem(error, MESSAGES.get(error.code, error.name))
         link = in_the_trash() if error.code == 410 else None
-        title = "In the trash" if error.code == 410 else error.name
+        # Pages say it in words; problem+json keeps the status's own name as its title.
+        title = error.name if wants_json() else TITLES.get(error.code, error.name)
         # A reason given with the abort (the deletion pages say what may not be done), else
         # ours for the status: never werkzeug's generic text, nor a rate limit's spelling.
         given = None
@@ -160,4 +177,4 @@ def init_app(app: Flask) -> None:
         original = getattr(error, "original_exception", None)
         if original is not None:
             log.error("unhandled error", exc_info=original)
-        return render_error(500, "Server error", [MESSAGES[500]])
+        return render_error(500, TITLES[500], [MESSAGES[500]])
