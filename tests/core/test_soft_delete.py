@@ -253,3 +253,17 @@ def test_chunked_delete_checks_blockers_before_the_first_chunk(
     session.rollback()
     assert count(session, User) == 2
     assert session.scalar(select(func.count()).select_from(Operation)) == 0
+
+
+@pytest.mark.parametrize("ids", [None, [0]], ids=["empty-filter", "missing-id"])
+def test_chunked_delete_of_nothing_writes_no_operation(
+    session: Session, tombstone: Tombstone, world: World, ids: list[int] | None
+) -> None:
+    """Found by the argument property test: a chunked delete that matched nothing committed
+    its 'running' operation before finding so, then raised NotFound."""
+    target = select(Item).where(Item.name == "nobody") if ids is None else Item
+    with pytest.raises(NotFound):
+        tombstone.delete(target, ids=ids, chunk_size=1, session=session)
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Operation)) == 0
+    assert count(session, Item) == len(world.items)

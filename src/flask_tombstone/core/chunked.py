@@ -44,6 +44,10 @@ class ChunkedSoftDelete:
         counts: dict[str, int]
         if resume is None:
             self._refuse_blockers()
+            if self._next_boundary(0, chunk_size) is None:
+                # Nothing to delete: refused before the operation's row is written (and
+                # committed, as the chunks' progress is), so the refusal leaves nothing.
+                raise self._none_matches()
             op_id = open_operation(
                 session,
                 self.request,
@@ -69,10 +73,13 @@ class ChunkedSoftDelete:
             session.commit()
             cursor = high
         if not counts.get(self.root.name):
-            raise NotFound(f"no live {self.root.name} matches the filter", model=self.root.name)
+            raise self._none_matches()
         operation = close_operation(session, op_id, counts, {"chunk_cursor": cursor})
         session.commit()
         return operation
+
+    def _none_matches(self) -> NotFound:
+        return NotFound(f"no live {self.root.name} matches the filter", model=self.root.name)
 
     def _refuse_blockers(self) -> None:
         sets = NestedRows(self.plan, wrap=self.wrap)
