@@ -312,7 +312,13 @@ def atomic(session: Session) -> Iterator[None]:
         if savepoint is None:
             session.rollback()
         elif savepoint.is_active:
-            savepoint.rollback()
+            try:
+                savepoint.rollback()
+            except DBAPIError:
+                # The database already ended the whole transaction (on MariaDB/MySQL a
+                # deadlock's victim loses its savepoints too): roll the session back, and
+                # report the original failure, not "SAVEPOINT does not exist".
+                session.rollback()
         if isinstance(exc, DBAPIError):
             raise DatabaseFailure() from exc
         raise
