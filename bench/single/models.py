@@ -99,6 +99,12 @@ def deletable(actor: Any, model: type) -> ColumnElement[bool] | None:
     return None
 
 
+def actor_key(actor: Any) -> Any:
+    """Everything of the actor the hooks read (``Tombstone(permission_key=...)``): their
+    criteria are then built once per actor and model."""
+    return (actor.id, actor.role) if isinstance(actor, Actor) else None
+
+
 def deletable_in(actor: Any, model: type) -> ColumnElement[bool] | None:
     """The same rule written with ``IN (SELECT ...)`` subqueries, as Taskboard's hook was:
     for comparison (``--hook in``)."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from flask_tombstone.core import Tombstone
 from flask_tombstone.core.records import utcnow
 
-from .models import OWNER, Base, Item, deletable, deletable_in
+from .models import OWNER, Base, Item, actor_key, deletable, deletable_in
 
 RETURNING_ID = " RETURNING id"
 HAND_DELETE = (
@@ -55,7 +55,10 @@ class Sides:
         self.engine = engine
         self.Session = sessionmaker(bind=engine, expire_on_commit=False)
         self.tombstone = Tombstone(
-            Base, session=self.Session, permission=deletable if hook == "exists" else deletable_in
+            Base,
+            session=self.Session,
+            permission=deletable if hook == "exists" else deletable_in,
+            permission_key=actor_key,
         )
         self.tombstone.configure()
         self.statements = 0

@@ -15,14 +15,20 @@ from flask_wtf import CSRFProtect
 
 from flask_tombstone import Tombstone
 
-from .access.permissions import deletable_rows
+from .access.permissions import deletable_key, deletable_rows
 from .models.base import Base
 from .models.scope import OperationProject
 
 db = SQLAlchemy(model_class=Base)
 # The projects an operation belongs to scope who sees, undoes and purges it: they are sealed
 # with it, so that re-scoping a sealed operation breaks the audit chain.
-tombstone = Tombstone(db=db, permission=deletable_rows, sealed_with=[OperationProject.op_id])
+# The permission hook's criteria are built once per user and role (permission_key).
+tombstone = Tombstone(
+    db=db,
+    permission=deletable_rows,
+    permission_key=deletable_key,
+    sealed_with=[OperationProject.op_id],
+)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

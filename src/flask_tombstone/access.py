@@ -36,6 +36,9 @@ class Access:
     :param visible: ``visible(actor, model)``: the rows of ``model`` the actor may see.
     :param deletable: ``deletable(actor, model)``: the rows the actor may delete, checked
         set-based over every model a deletion reaches (the engine's permission hook).
+    :param deletable_key: ``deletable_key(actor) -> hashable | None``: everything of the
+        actor that ``deletable`` reads (``lambda user: (user.id, user.role)``); its criteria
+        are then built once per key and model (the engine's ``permission_key``).
     :param operations: ``operations(actor)``: the operations the actor sees in the trash and
         the log (e.g. their tenant's).
     :param restorable: ``restorable(actor)``: the operations (among those seen) they may
@@ -59,6 +62,7 @@ class Access:
         login_required: bool | None = None,
         visible: RowHook | None = None,
         deletable: RowHook | None = None,
+        deletable_key: Callable[[Any], Any] | None = None,
         operations: OperationHook | None = None,
         restorable: OperationHook | None = None,
         purgeable: OperationHook | None = None,
@@ -69,6 +73,7 @@ class Access:
         self._login_required = login_required
         self._visible = visible
         self._deletable = deletable
+        self._deletable_key = deletable_key
         self._operations = operations
         self._restorable = restorable
         self._purgeable = purgeable
@@ -80,6 +85,8 @@ class Access:
         views, the API and the CLI then apply one rule."""
         if tombstone.permission is None:
             tombstone.permission = self.deletable
+            if tombstone.permission_key is None:
+                tombstone.permission_key = self._deletable_key
 
     # -- who ---------------------------------------------------------------------------------
     def actor(self) -> Any:

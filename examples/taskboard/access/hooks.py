@@ -65,6 +65,7 @@ ACCESS = Access(
     login_required=True,
     visible=visible,
     deletable=permissions.deletable_rows,
+    deletable_key=permissions.deletable_key,
     operations=operations.readable,
     restorable=operations.restorable,
     purgeable=operations.purgeable,

@@ -107,6 +107,13 @@ def deletable_rows(actor: Any, model: type) -> ColumnElement[bool] | None:
     return _deletable(user_id, model)
 
 
+def deletable_key(actor: Any) -> tuple[int, str] | None:
+    """All of ``actor`` that :func:`deletable_rows` reads, for a :class:`User`: its criteria
+    are then built once per user and role (``Access(deletable_key=...)``). A recorded string's
+    role comes from the request, so it is not held."""
+    return (actor.id, actor.role) if isinstance(actor, User) else None
+
+
 def _principal(actor: Any) -> tuple[int, str] | None:
     if isinstance(actor, User):
         return actor.id, actor.role

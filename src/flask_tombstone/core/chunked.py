@@ -87,7 +87,7 @@ class ChunkedSoftDelete:
             self.session,
             self.plan,
             sets,
-            permission=self.tombstone.permission,
+            permission=self.tombstone._permission(),
             actor=self.tombstone._hook_actor(
                 self.request.actor if self.request.principal is None else self.request.principal
             ),

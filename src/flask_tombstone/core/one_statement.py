@@ -56,8 +56,8 @@ from .execute import kept_as_they_are
 from .graph import ModelGraph, Node
 from .inspect_rows import probe_criteria
 from .operations import OPERATIONS, Request, next_in_sequence
-from .planner import NestedRows, Permission, Plan, Target, plan_soft
-from .prepared import MEMO_LIMIT, NOW, HookCriteria, by_ids, prepared_target
+from .planner import NestedRows, Permission, Plan
+from .prepared import MEMO_LIMIT, NOW, HookCriteria, prepared_target, template_plan
 from .records import OperationKind, OperationStatus
 
 MAX_IDS = 20
@@ -120,7 +120,7 @@ def run(
     target = plan.target
     assert target.ids is not None
     many = len(target.ids) > 1
-    template = plan_soft(graph, Target(target.node, by_ids(target.node.pk, many), {}))
+    template = template_plan(graph, target.node, many)
     hook = HookCriteria(template, permission, actor)
     built = None
     memo_key = ("one_statement", id(target.node), many, missing_ok, tuple(values), hook.shape)

@@ -19,6 +19,7 @@ from .graph import ModelGraph, Node
 from .inspect_rows import allowed_rows, probe_criteria
 from .keys import is_integer_key
 from .operations import FROM_SEQUENCE
+from .permission_cache import cache_key
 from .planner import LinkedStamps, Permission, Plan, StampedRows, Step, Target, plan_soft
 
 OP = bindparam("tombstone_op", type_=Integer())
@@ -37,6 +38,18 @@ def by_ids(column: Any, many: bool) -> Any:
     if many:
         return column.in_(bindparam("tombstone_ids", expanding=True))
     return column == bindparam("tombstone_id")
+
+
+def template_plan(graph: ModelGraph, node: Node, many: bool) -> Plan:
+    """The soft plan of deleting ``node``'s rows by a key parameter (:func:`by_ids`), built
+    once per graph: what the statements of any such delete are built from."""
+    key = ("template", id(node), many)
+    found = graph.memo.get(key)
+    if found is None:
+        found = plan_soft(graph, Target(node, by_ids(node.pk, many), {}))
+        if len(graph.memo) < MEMO_LIMIT:
+            graph.memo[key] = found
+    return found
 
 
 def _narrowed(step: Step, target: Node, many: bool) -> Step:
@@ -147,7 +160,7 @@ class HookCriteria:
 
     def __init__(self, plan: Plan, permission: Permission | None, actor: Any) -> None:
         self.allowed = allowed_rows(plan, permission, actor)
-        self.keys = [criterion._generate_cache_key() for _, criterion in self.allowed]
+        self.keys = [cache_key(permission, criterion) for _, criterion in self.allowed]
         self.cacheable = all(key is not None for key in self.keys)
 
     @property
@@ -187,7 +200,7 @@ def blocked(
     criteria), reading each model's rows through their parents' keys (:class:`LinkedStamps`).
     Its caller lists the blockers the general way when there are any."""
     many = len(ids) > 1
-    template = plan_soft(graph, Target(node, by_ids(node.pk, many), {}))
+    template = template_plan(graph, node, many)
     hook = HookCriteria(template, permission, actor)
     stamp = OP if reserved is None or reserved is FROM_SEQUENCE else reserved
     key = ("soft_probe", id(node), stamp is OP, many, wrap, hook.shape)

@@ -51,6 +51,7 @@ from .operations import (
     settled_by,
     trash_query,
 )
+from .permission_cache import CachedPermission, PermissionKey
 from .planner import NestedRows, Permission, Plan, StampedRows, Target, plan_hard, plan_soft
 from .policy import Policy
 from .prepared import prepared_target, soft_stamps
@@ -99,6 +100,10 @@ class Tombstone(Auditing):
         every call when it is a ``scoped_session``.
     :param permission: ``permission(actor, model) -> criterion | None``: the rows an actor may
         delete, checked set-based over every model an operation reaches.
+    :param permission_key: ``permission_key(actor) -> hashable | None``: everything of the
+        actor that ``permission`` reads (``lambda user: (user.id, user.role)``). Given, the
+        hook's criteria are built once per key and model and reused (see
+        ``docs/engine.md``, "Permission"); ``None`` for an actor not to cache.
     :param actor_loader: called when no ``actor=`` is given, e.g. to read the current user.
     :param snapshot: journal a snapshot of every hard-deleted row by default.
     :param sealed_with: data sealed with each operation (columns of the application's tables
@@ -115,6 +120,7 @@ class Tombstone(Auditing):
         *,
         session: SessionTarget | None = None,
         permission: Permission | None = None,
+        permission_key: PermissionKey | None = None,
         actor_loader: Callable[[], Any] | None = None,
         snapshot: bool = False,
         sample_size: int = 5,
@@ -125,6 +131,8 @@ class Tombstone(Auditing):
         auto_seal: bool | str = False,
     ) -> None:
         self.permission = permission
+        self.permission_key = permission_key
+        self._cached_permission: CachedPermission | None = None
         self.actor_loader = actor_loader
         self.snapshot = snapshot
         self.sample_size = sample_size
@@ -225,6 +233,17 @@ class Tombstone(Auditing):
 
     .. versionadded:: 0.2"""
 
+    def _permission(self) -> Permission | None:
+        """The permission hook as the operations call it: through a :class:`CachedPermission`
+        when there is a ``permission_key`` (rebuilt when either is replaced)."""
+        hook, key = self.permission, self.permission_key
+        if hook is None or key is None:
+            return hook
+        cached = self._cached_permission
+        if cached is None or cached.hook is not hook or cached.key is not key:
+            cached = self._cached_permission = CachedPermission(hook, key)
+        return cached
+
     def _hook_actor(self, actor: Any) -> Any:
         return actor_id(actor) if self.permission_actor == "recorded" else actor
 
@@ -273,7 +292,7 @@ class Tombstone(Auditing):
             sample_size=check_size(
                 "sample_size", self.sample_size if sample_size is None else sample_size
             ),
-            permission=self.permission,
+            permission=self._permission(),
             actor=self._hook_actor(self._actor(actor)),
         )
 
@@ -405,7 +424,7 @@ class Tombstone(Auditing):
                 reserved,
                 wrap,
                 op_id,
-                self.permission,
+                self._permission(),
                 self._hook_actor(request.actor if request.principal is None else request.principal),
             )
         ):
@@ -445,7 +464,7 @@ class Tombstone(Auditing):
             plan,
             now=now,
             missing_ok=missing_ok,
-            permission=self.permission,
+            permission=self._permission(),
             actor=actor,
             values=values,
         )
@@ -545,7 +564,7 @@ class Tombstone(Auditing):
             session,
             plan,
             sets,
-            permission=self.permission,
+            permission=self._permission(),
             actor=self._hook_actor(
                 request.actor if request.principal is None else request.principal
             ),
