@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from flask_tombstone.core import (
     AlreadyGone,
     Blocked,
+    Conflict,
     NotFound,
     Operation,
+    Settled,
     Tombstone,
 )
 
-from .board_models import ANN, BOB, Base, Card, Note, Owner, Pin, board_sessions, owns
+from .board_models import ANN, BOB, Base, Board, Card, Note, Owner, Pin, board_sessions, owns
 
 
 @pytest.fixture
@@ -179,9 +181,9 @@ def test_load_then_delete_marks_the_instance_and_keeps_the_callers_work(
 # is one statement; with a load before it, the savepoint that keeps the caller's
 # transaction usable if the statement fails adds two.
 PINNED = {
-    "sqlite": {"delete": 7, "load_delete": 8, "restore": 10},
-    "postgresql": {"delete": 1, "load_delete": 4, "restore": 4},
-    "mariadb": {"delete": 7, "load_delete": 8, "restore": 8},
+    "sqlite": {"delete": 5, "load_delete": 6, "restore": 6},
+    "postgresql": {"delete": 1, "load_delete": 2, "restore": 2},
+    "mariadb": {"delete": 5, "load_delete": 6, "restore": 6},
 }
 
 
@@ -204,3 +206,29 @@ def test_statements_on_plain_children_are_pinned(
     restored = measure("restore", lambda s: ts.restore(op.id, actor=ANN, session=s))
     assert op.counts == restored.counts == {"Card": 1, "Note": 3}
     assert found == PINNED[db_kind], found
+
+
+def test_a_refused_restore_writes_nothing_and_says_why(
+    ts: Tombstone, Maker: sessionmaker[Session], db_kind: str
+) -> None:
+    """On PostgreSQL the restoring statement reads the deletion's later operations and what
+    stands in the way, and writes nothing if anything does; the refusal is then named."""
+    with Maker() as session:
+        card = ts.delete(Card, ids=[5], actor=BOB, session=session)
+        board = ts.delete(Board, ids=[2], session=session)  # card 5's parent, in the trash
+        session.commit()
+    with Maker() as session:
+        before = table_state(session)
+    with Maker() as session, pytest.raises(Conflict) as refused:
+        ts.restore(card.id, actor=BOB, session=session)
+    assert [c.reason for c in refused.value.conflicts] == ["parent_in_trash"]
+    with Maker() as session:
+        assert table_state(session) == before
+        both = ts.restore(card.id, with_parents=True, actor=BOB, session=session)
+        session.commit()
+    assert both.counts == {"Card": 1, "Note": 3}
+    with Maker() as session, pytest.raises(Settled) as settled:
+        ts.restore(board.id, session=session)
+    assert settled.value.by is not None
+    with Maker() as session:
+        assert session.get(Card, 5) is not None and session.get(Board, 2) is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Delete, Select, event, inspect, select
+from sqlalchemy import Connection, Delete, Engine, Select, event, inspect, select
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, with_loader_criteria
@@ -24,6 +24,7 @@ from .policy import Policy
 from .records import Operation
 from .sql import INTERNAL, dialect_name
 from .sync import forget_removed, mark_deleted, unmark_deleted
+from .transaction_writes import watch
 
 if TYPE_CHECKING:
     from .service import Tombstone
@@ -39,6 +40,17 @@ def _live(cls: Any) -> Any:
 
 def _trashed(cls: Any) -> Any:
     return cls.deleted_at.is_not(None)
+
+
+def _bind_of(target: Any) -> Any:
+    """The engine a ``sessionmaker`` (or a ``scoped_session`` of one) binds, if it says."""
+    factory = getattr(target, "session_factory", target)
+    return getattr(factory, "kw", {}).get("bind")
+
+
+def _watch_engine(session: Session, transaction: Any, connection: Connection) -> None:
+    """Whether a transaction wrote is known from the next one on (the engine's ``begin``)."""
+    watch(connection.engine)
 
 
 class RowCountResult(IteratorResult[Any]):
@@ -65,9 +77,13 @@ class Listeners:
             ("do_orm_execute", self.on_execute),
             ("before_flush", self.on_flush),
             ("deleted_to_persistent", _forget_stamp),
+            ("after_begin", _watch_engine),
         )
 
     def attach(self, target: Any) -> None:
+        bind = _bind_of(target)
+        if isinstance(bind, Engine):
+            watch(bind)  # its transactions known from the first: see .transaction_writes
         for name, fn in self._events():
             if not event.contains(target, name, fn):
                 event.listen(target, name, fn)

@@ -59,6 +59,7 @@ from .operations import OPERATIONS, Request, next_in_sequence
 from .planner import NestedRows, Permission, Plan
 from .prepared import MEMO_LIMIT, NOW, HookCriteria, prepared_target, template_plan
 from .records import OperationKind, OperationStatus
+from .restore import conflict_probes
 
 MAX_IDS = 20
 """At most this many asked rows go in one statement (a request's delete); more go the
@@ -243,33 +244,66 @@ class _Restore:
     names: list[str]
 
 
+@dataclass(frozen=True)
+class Restored:
+    op_id: int | None  # the restore's operation (None: refused, nothing written)
+    settled: bool  # a restore or purge of the deletion is recorded
+    blocked: bool  # a row cannot come back (a parent in the trash, a unique value taken)
+    counts: dict[str, int]  # brought back per model
+
+
 def restore(
-    session: Session, graph: ModelGraph, nodes: list[Node], values: dict[str, Any]
-) -> tuple[int, dict[str, int]]:
+    session: Session,
+    graph: ModelGraph,
+    nodes: list[Node],
+    values: dict[str, Any],
+    *,
+    checked: bool,
+) -> Restored:
     """PostgreSQL: bring back the rows operation ``values["ref_op"]`` stamped, model by
     model, and write the restore's operation row, finished, with its exact counts, in one
-    statement (built once per set of models); returns the new operation's id and the rows
-    brought back per model. The caller refuses (and rolls back) a restore that brought
-    nothing back."""
-    key = ("restore", tuple(id(node) for node in nodes), tuple(values))
+    statement (built once per set of models); ``values`` are that row's columns.
+
+    With ``checked``, the same statement first asks whether the deletion was already
+    restored or purged (or is being purged) and whether any row cannot come back
+    (:func:`.restore.conflict_probes`), and then writes nothing: the caller lists why the
+    general way. The caller refuses (and rolls back) a restore that brought nothing back."""
+    key = ("restore", tuple(id(node) for node in nodes), tuple(values), checked)
     built = graph.memo.get(key)
     if built is None:
-        built = _build_restore(nodes, list(values))
+        built = _build_restore(nodes, list(values), checked)
         if len(graph.memo) < MEMO_LIMIT:
             graph.memo[key] = built
     params = {f"tombstone_v_{name}": value for name, value in values.items()}
-    new_id, *numbers = session.connection().execute(built.statement, params).one()
-    return int(new_id), {name: int(n) for name, n in zip(built.names, numbers, strict=True)}
+    new_id, settled, blocked, *numbers = session.connection().execute(built.statement, params).one()
+    counts = {name: int(n) for name, n in zip(built.names, numbers, strict=True)}
+    return Restored(None if new_id is None else int(new_id), bool(settled), bool(blocked), counts)
 
 
-def _build_restore(nodes: list[Node], columns: list[str]) -> _Restore:
+def _build_restore(nodes: list[Node], columns: list[str], checked: bool) -> _Restore:
     ref = bindparam("tombstone_v_ref_op", type_=Integer())
+    go: Any = None
+    if checked:
+        settled = exists().where(
+            OPERATIONS.c.ref_op == ref,
+            OPERATIONS.c.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
+        )
+        probes = conflict_probes(nodes, [ref], wrap=False)
+        blocked = or_(*probes) if probes else false()
+        verdict = select(settled.label("settled"), blocked.label("blocked")).cte(
+            "tombstone_checked"
+        )
+        go = exists().select_from(verdict).where(not_(verdict.c.settled), not_(verdict.c.blocked))
+        flags: list[Any] = [verdict.c.settled, verdict.c.blocked]
+    else:
+        flags = [false(), false()]
     counted = []
     for number, node in enumerate(nodes):
         back = kept_as_they_are(node.table) | {"deleted_at": None, "deleted_by_op": None}
+        where = node.col("deleted_by_op") == ref
         unstamped = (
             update(node.table)
-            .where(node.col("deleted_by_op") == ref)
+            .where(where if go is None else and_(where, go))
             .values(back)
             .returning(node.pk.label("id"))
             .cte(f"tombstone_r{number}")
@@ -285,9 +319,11 @@ def _build_restore(nodes: list[Node], columns: list[str]) -> _Restore:
     )
     written = (
         insert(OPERATIONS)
-        .from_select([*columns, "counts"], row)
+        .from_select([*columns, "counts"], row if go is None else row.where(go))
         .returning(OPERATIONS.c.id)
         .cte("tombstone_op")
     )
-    statement = select(select(written.c.id).scalar_subquery(), *counted)
+    statement = select(select(written.c.id).scalar_subquery(), *flags, *counted)
+    if checked:
+        statement = statement.select_from(verdict)
     return _Restore(statement, [node.name for node in nodes])

@@ -19,6 +19,7 @@ from sqlalchemy.orm.util import identity_key
 from .errors import DatabaseFailure
 from .records import Operation, OperationKind, OperationStatus, utcnow
 from .sql import INTERNAL
+from .transaction_writes import wrote_nothing
 
 OPERATIONS: Table = Operation.__table__  # type: ignore[assignment]
 JSON_COLUMNS = tuple(column.name for column in OPERATIONS.c if isinstance(column.type, JSON))
@@ -296,16 +297,18 @@ def trash_query() -> Any:
 @contextmanager
 def atomic(session: Session) -> Iterator[None]:
     """Run an operation so that any failure leaves the database as it was: in a savepoint of
-    the caller's transaction, or, when that transaction has sent nothing yet, in the
-    transaction itself (rolled back on failure; the savepoint's two round trips saved).
+    the caller's transaction, or, when that transaction has written nothing yet
+    (:mod:`.transaction_writes`), in the transaction itself (rolled back on failure; the
+    savepoint's two round trips saved).
 
     Database errors come out as :class:`~.errors.DatabaseFailure` (the original chained).
     """
-    begin_sqlite_transaction(session)
     # The savepoint is the connection's, not the session's: rolling it back undoes the
     # operation's statements and nothing else (a session-level savepoint would also revert
     # every deletion pending in the session and expire its modified objects).
-    savepoint = None if _sent_nothing(session) else session.connection().begin_nested()
+    direct = _wrote_nothing(session)
+    begin_sqlite_transaction(session)
+    savepoint = None if direct else session.connection().begin_nested()
     try:
         yield
     except BaseException as exc:
@@ -326,29 +329,14 @@ def atomic(session: Session) -> Iterator[None]:
         savepoint.commit()
 
 
-def _sent_nothing(session: Session) -> bool:
-    """Whether the session's transaction has sent no statement yet (pending changes are
-    flushed first, as a savepoint would), so that rolling it back undoes exactly the
-    operation. Known from psycopg's transaction status; other drivers, an autocommit
-    connection or a flush in progress (the listeners' ``session.delete``) take a savepoint."""
+def _wrote_nothing(session: Session) -> bool:
+    """Whether the session's transaction has written nothing yet (pending changes are flushed
+    first, as a savepoint would), so that rolling it back undoes exactly the operation. A
+    flush in progress (the listeners' ``session.delete``) takes a savepoint."""
     if session._flushing:
         return False
     session.flush()
-    dbapi = session.connection().connection.dbapi_connection
-    status = getattr(getattr(dbapi, "info", None), "transaction_status", None)
-    return getattr(status, "name", None) == "IDLE" and not getattr(dbapi, "autocommit", True)
-
-
-def lock_operation(session: Session, op_id: int) -> None:
-    """Where rows cannot be locked for update (SQLite), take the database's write lock now,
-    before reading whether the operation is settled: a concurrent restore or purge of it then
-    waits for this transaction (pysqlite's busy timeout) and reads what it committed. The
-    servers lock the operation's row with the read itself (``FOR UPDATE``)."""
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    begin_sqlite_transaction(session)
-    touch = update(OPERATIONS).where(OPERATIONS.c.id == op_id).values(id=OPERATIONS.c.id)
-    session.execute(touch, execution_options=INTERNAL)
+    return wrote_nothing(session.connection())
 
 
 def begin_sqlite_transaction(session: Session) -> None:

@@ -44,23 +44,7 @@ def may_conflict(
     statement = graph.memo.get(key) if single else None
     if statement is None:
         ids: Any = [bindparam("tombstone_op", type_=Integer())] if single else op_ids
-        sets = StampedRows(ids, wrap=wrap)
-        probes = []
-        for node in nodes:
-            for edge in _parent_edges(node):
-                query, other = with_parent(edge, "parent_row")
-                probes.append(
-                    exists(
-                        query.where(
-                            sets.stamp(node),
-                            other.c.deleted_at.is_not(None),
-                            other.c.deleted_by_op.not_in(ids),
-                        )
-                    )
-                )
-            for columns in live_unique_indexes(node.table):
-                query, live = row_pairs(node, node, "live_row", functools.partial(_same, columns))
-                probes.append(exists(query.where(sets.stamp(node), live.c.deleted_at.is_(None))))
+        probes = conflict_probes(nodes, ids, wrap)
         if not probes:
             return False
         statement = select(*probes)
@@ -68,6 +52,30 @@ def may_conflict(
             graph.memo[key] = statement
     params = {"tombstone_op": op_ids[0]} if single else {}
     return any(session.connection().execute(statement, params).one())
+
+
+def conflict_probes(nodes: list[Node], ids: list[Any], wrap: bool) -> list[Any]:
+    """An ``EXISTS`` per link to a soft parent and per live-unique index of ``nodes``: true
+    when some row the operations ``ids`` stamped could not come back (what
+    :func:`parent_conflicts` and :func:`unique_conflicts` then list)."""
+    sets = StampedRows(ids, wrap=wrap)
+    probes = []
+    for node in nodes:
+        for edge in _parent_edges(node):
+            query, other = with_parent(edge, "parent_row")
+            probes.append(
+                exists(
+                    query.where(
+                        sets.stamp(node),
+                        other.c.deleted_at.is_not(None),
+                        other.c.deleted_by_op.not_in(ids),
+                    )
+                )
+            )
+        for columns in live_unique_indexes(node.table):
+            query, live = row_pairs(node, node, "live_row", functools.partial(_same, columns))
+            probes.append(exists(query.where(sets.stamp(node), live.c.deleted_at.is_(None))))
+    return probes
 
 
 def _parent_edges(node: Node) -> list[Any]:

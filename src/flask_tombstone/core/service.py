@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Select, bindparam, func, select
+from sqlalchemy import MetaData, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import one_statement, prepared
@@ -43,8 +43,8 @@ from .operations import (
     actor_id,
     as_loaded,
     atomic,
+    begin_sqlite_transaction,
     finish_operation,
-    lock_operation,
     open_operation,
     record_operation,
     reserved_id,
@@ -86,6 +86,24 @@ SETTLING = (
     .order_by(OPERATIONS.c.id)
 )
 SETTLING_LOCKED = SETTLING.with_for_update(read=True)
+_LATER = OPERATIONS.alias("later")
+# SQLite locks no row: a write takes the database's lock, before the read, so that a
+# concurrent restore or purge waits for this transaction and reads what it committed; the
+# write returns the row, and whether a restore or purge of it is recorded.
+SQLITE_LOCKED = (
+    update(OPERATIONS)
+    .where(OPERATIONS.c.id == bindparam("tombstone_op"))
+    .values(id=OPERATIONS.c.id)
+    .returning(
+        *OPERATIONS.c,
+        exists()
+        .where(
+            _LATER.c.ref_op == bindparam("tombstone_op"),
+            _LATER.c.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
+        )
+        .label("tombstone_settled"),
+    )
+)
 SessionTarget = sessionmaker[Any] | scoped_session[Any] | type[Session] | Session
 
 
@@ -607,54 +625,71 @@ class Tombstone(Auditing):
         op_id = check_count("op_id", op_id)
         session = self.session_for(None, session)
         request = self._request(actor, reason, request_id, context)
-        wrap = self._wrap(session)
+        in_one = dialect_name(session) == "postgresql"
         with atomic(session):
-            source = self.trashed_operation(op_id, session, lock=True)
-            ops = [source]
-            while True:
-                ids = [op.id for op in ops]
-                nodes = restorable_nodes(self.graph, _merged_counts(ops))
-                possible = may_conflict(session, self.graph, nodes, ids, wrap)
-                conflicts = parent_conflicts(session, nodes, ids, wrap) if possible else []
-                wanted = parent_operations(conflicts)
-                if not (with_parents and wanted):
-                    break
-                ops += [
-                    self.trashed_operation(other, session, lock=True) for other in sorted(wanted)
-                ]
-            if possible:
-                conflicts += unique_conflicts(session, nodes, ids, wrap)
-            if conflicts:
-                raise Conflict(
-                    detail=f"operation {op_id} cannot be restored as things are now",
-                    conflicts=conflicts,
-                )
-            restored: list[Operation] = []
-            for op in ops:
-                op_nodes = restorable_nodes(self.graph, op.counts)
-                if dialect_name(session) == "postgresql":
-                    # The rows back and the restore's row written in one statement.
-                    done = self._restore_in_one(session, request, op, op_nodes)
-                else:
-                    counts = unstamp(session, op_nodes, [op.id], wrap)
-                    _refuse_empty(op, counts)
-                    # Nothing needs the restore's id before its work: written once, finished.
-                    done = record_operation(
-                        session,
-                        request,
-                        kind=OperationKind.RESTORE,
-                        root_model=op.root_model,
-                        target={"operation": op.id},
-                        counts=counts,
-                        ref_op=op.id,
-                    )
-                restored.append(done)
+            # On PostgreSQL the deletion's restores and purges are read by the restoring
+            # statement itself, which writes nothing if there are any (or conflicts).
+            source, maybe_settled = self._operation_row(op_id, session, lock=True)
+            nodes = restorable_nodes(self.graph, source.counts)
+            done = self._restore_in_one(session, request, source, nodes, True) if in_one else None
+            if done is None:
+                if maybe_settled:
+                    self._refuse_settled(op_id, session, lock=True)
+                done, nodes = self._restore_checked(session, request, source, with_parents)
         refresh_restored(session, nodes)
-        return restored[0]
+        return done
+
+    def _restore_checked(
+        self, session: Session, request: Request, source: Operation, with_parents: bool
+    ) -> tuple[Operation, list[Node]]:
+        """Restore ``source`` (and, ``with_parents``, the deletions of the parents its rows
+        need) after listing what stands in the way; the restore and the models it touched."""
+        wrap = self._wrap(session)
+        ops = [source]
+        while True:
+            ids = [op.id for op in ops]
+            nodes = restorable_nodes(self.graph, _merged_counts(ops))
+            possible = may_conflict(session, self.graph, nodes, ids, wrap)
+            conflicts = parent_conflicts(session, nodes, ids, wrap) if possible else []
+            wanted = parent_operations(conflicts)
+            if not (with_parents and wanted):
+                break
+            ops += [self.trashed_operation(other, session, lock=True) for other in sorted(wanted)]
+        if possible:
+            conflicts += unique_conflicts(session, nodes, ids, wrap)
+        if conflicts:
+            raise Conflict(
+                detail=f"operation {source.id} cannot be restored as things are now",
+                conflicts=conflicts,
+            )
+        restored: list[Operation] = []
+        for op in ops:
+            op_nodes = restorable_nodes(self.graph, op.counts)
+            if dialect_name(session) == "postgresql":
+                # The rows back and the restore's row written in one statement.
+                done = self._restore_in_one(session, request, op, op_nodes, False)
+                assert done is not None  # unchecked: it always runs
+            else:
+                counts = unstamp(session, op_nodes, [op.id], wrap)
+                _refuse_empty(op, counts)
+                # Nothing needs the restore's id before its work: written once, finished.
+                done = record_operation(
+                    session,
+                    request,
+                    kind=OperationKind.RESTORE,
+                    root_model=op.root_model,
+                    target={"operation": op.id},
+                    counts=counts,
+                    ref_op=op.id,
+                )
+            restored.append(done)
+        return restored[0], nodes
 
     def _restore_in_one(
-        self, session: Session, request: Request, op: Operation, nodes: list[Node]
-    ) -> Operation:
+        self, session: Session, request: Request, op: Operation, nodes: list[Node], checked: bool
+    ) -> Operation | None:
+        """PostgreSQL: :func:`.one_statement.restore`; ``None`` when, ``checked``, it found
+        the deletion settled or a row that cannot come back, and wrote nothing."""
         now = utcnow()
         values = {
             "kind": OperationKind.RESTORE,
@@ -670,11 +705,14 @@ class Tombstone(Auditing):
             "created_at": now,
             "finished_at": now,
         }
-        new_id, counts = one_statement.restore(session, self.graph, nodes, values)
-        _refuse_empty(op, counts)  # rolled back with the rest
+        outcome = one_statement.restore(session, self.graph, nodes, values, checked=checked)
+        if outcome.settled or outcome.blocked:
+            return None
+        _refuse_empty(op, outcome.counts)  # rolled back with the rest
+        assert outcome.op_id is not None
         session.info[FINISHED] = True
-        kept = {name: n for name, n in counts.items() if n}
-        return as_loaded(session, {"id": new_id, "counts": kept} | values)
+        kept = {name: n for name, n in outcome.counts.items() if n}
+        return as_loaded(session, {"id": outcome.op_id, "counts": kept} | values)
 
     def trashed_operation(
         self,
@@ -697,15 +735,26 @@ class Tombstone(Auditing):
         """
         op_id = check_count("op_id", op_id)
         session = self.session_for(None, session)
-        if lock:
-            lock_operation(session, op_id)
+        op, maybe_settled = self._operation_row(op_id, session, lock=lock)
+        if maybe_settled:
+            self._refuse_settled(op_id, session, lock=lock, for_purge=for_purge)
+        return op
+
+    def _operation_row(self, op_id: int, session: Session, *, lock: bool) -> tuple[Operation, bool]:
+        """Soft-delete operation ``op_id``, finished (locked with ``lock``), and whether a
+        restore or purge of it may be recorded (true where not read with it)."""
         session.flush()  # as Session.get would, before reading
         params = {"tombstone_op": op_id}
-        read = session.connection().execute(OPERATION_LOCKED if lock else OPERATION, params)
-        row = read.mappings().one_or_none()
+        statement: Any = OPERATION_LOCKED if lock else OPERATION
+        if lock and dialect_name(session) == "sqlite":
+            begin_sqlite_transaction(session)
+            statement = SQLITE_LOCKED
+        row = session.connection().execute(statement, params).mappings().one_or_none()
         if row is None:
             raise NotFound(f"operation {op_id} not found", model="Operation", ids=(op_id,))
-        op = as_loaded(session, dict(row))  # the session's instance, refreshed
+        found = dict(row)
+        maybe_settled = bool(found.pop("tombstone_settled", True))
+        op = as_loaded(session, found)  # the session's instance, refreshed
         if op.kind != OperationKind.DELETE:
             raise Conflict(
                 detail=f"operation {op_id} is a {op.kind}, not a soft delete: only soft "
@@ -713,6 +762,15 @@ class Tombstone(Auditing):
             )
         if op.status != OperationStatus.DONE:
             raise Conflict(detail=f"operation {op_id} has not finished")
+        return op, maybe_settled
+
+    @staticmethod
+    def _refuse_settled(
+        op_id: int, session: Session, *, lock: bool, for_purge: bool = False
+    ) -> None:
+        """Refuse an operation already restored or purged (or being purged, unless
+        ``for_purge``, which resumes it)."""
+        params = {"tombstone_op": op_id}
         # A locking read sees what is committed now (MariaDB's snapshot would not).
         settling = session.connection().execute(SETTLING_LOCKED if lock else SETTLING, params)
         for other in settling:
@@ -726,7 +784,6 @@ class Tombstone(Auditing):
                 )
             if not for_purge:
                 raise Conflict(detail=f"operation {op_id} is being purged (operation {other.id})")
-        return op
 
     # -- purge -------------------------------------------------------------------------------
     def purge(
