@@ -306,9 +306,10 @@ def atomic(session: Session) -> Iterator[None]:
     # The savepoint is the connection's, not the session's: rolling it back undoes the
     # operation's statements and nothing else (a session-level savepoint would also revert
     # every deletion pending in the session and expire its modified objects).
-    direct = _wrote_nothing(session)
-    begin_sqlite_transaction(session)
-    savepoint = None if direct else session.connection().begin_nested()
+    savepoint = None
+    if not _wrote_nothing(session):
+        begin_sqlite_transaction(session)
+        savepoint = session.connection().begin_nested()
     try:
         yield
     except BaseException as exc:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
 
 from .graph import Edge, ModelGraph, Node, hard_edges
 from .policy import Policy, Rule
+from .selective import Selective
 from .sql import any_of
 
 Permission = Callable[[Any, type], "ColumnElement[bool] | None"]
@@ -203,7 +204,8 @@ class StampedRows:
 
     def stamp(self, node: Node) -> ColumnElement[bool]:
         column = node.col("deleted_by_op")
-        return column == self.op_ids[0] if len(self.op_ids) == 1 else column.in_(self.op_ids)
+        one = len(self.op_ids) == 1
+        return Selective(column == self.op_ids[0] if one else column.in_(self.op_ids))
 
     def of(self, node: Node) -> Select[Any]:
         return derived(select(node.pk).where(self.stamp(node)), self.wrap)

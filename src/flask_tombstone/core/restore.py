@@ -60,12 +60,14 @@ def conflict_probes(nodes: list[Node], ids: list[Any], wrap: bool) -> list[Any]:
     :func:`parent_conflicts` and :func:`unique_conflicts` then list)."""
     sets = StampedRows(ids, wrap=wrap)
     probes = []
+    # Without the listing's ORDER BY: SQLite would scan the table in key order for it
+    # instead of finding the stamped rows by their index.
     for node in nodes:
         for edge in _parent_edges(node):
             query, other = with_parent(edge, "parent_row")
             probes.append(
                 exists(
-                    query.where(
+                    query.order_by(None).where(
                         sets.stamp(node),
                         other.c.deleted_at.is_not(None),
                         other.c.deleted_by_op.not_in(ids),
@@ -74,7 +76,8 @@ def conflict_probes(nodes: list[Node], ids: list[Any], wrap: bool) -> list[Any]:
             )
         for columns in live_unique_indexes(node.table):
             query, live = row_pairs(node, node, "live_row", functools.partial(_same, columns))
-            probes.append(exists(query.where(sets.stamp(node), live.c.deleted_at.is_(None))))
+            where = query.order_by(None).where(sets.stamp(node), live.c.deleted_at.is_(None))
+            probes.append(exists(where))
     return probes
 
 

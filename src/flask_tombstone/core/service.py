@@ -43,7 +43,6 @@ from .operations import (
     actor_id,
     as_loaded,
     atomic,
-    begin_sqlite_transaction,
     finish_operation,
     open_operation,
     record_operation,
@@ -747,8 +746,7 @@ class Tombstone(Auditing):
         params = {"tombstone_op": op_id}
         statement: Any = OPERATION_LOCKED if lock else OPERATION
         if lock and dialect_name(session) == "sqlite":
-            begin_sqlite_transaction(session)
-            statement = SQLITE_LOCKED
+            statement = SQLITE_LOCKED  # a write: pysqlite begins the transaction before it
         row = session.connection().execute(statement, params).mappings().one_or_none()
         if row is None:
             raise NotFound(f"operation {op_id} not found", model="Operation", ids=(op_id,))
