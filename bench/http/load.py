@@ -7,7 +7,8 @@ back to back for the given duration, and prints a :class:`Tally` as JSON on stdo
 
 A client with an id range sends ``path.format(id=...)`` with the next id of its range each
 time, so every DELETE names a distinct existing row; it stops early (``exhausted``) when
-its range runs out. :func:`run` is the parent's side: it starts that process and reads the
+its range runs out; with ``repeat`` (requests that change nothing, as previews), it starts
+its range over instead. :func:`run` is the parent's side: it starts that process and reads the
 answer.
 """
 
@@ -34,6 +35,7 @@ class Load:
     clients: int
     duration: float  # seconds
     ranges: list[tuple[int, int]] | None = None  # [start, stop) per client
+    repeat: bool = False  # at the end of its range, a client starts it over
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Client(threading.Thread):
         self.connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=60)
         span = load.ranges[index] if load.ranges else None
         self.next_id, self.stop_id = span if span else (0, 0)
+        self.first_id = self.next_id
         self.ids = span is not None
         self.statuses: Counter[int] = Counter()
         self.errors: list[str] = []
@@ -73,8 +76,10 @@ class Client(threading.Thread):
         deadline = self.started + self.load.duration
         while time.perf_counter() < deadline:
             if self.ids and self.next_id >= self.stop_id:
-                self.exhausted = True
-                break
+                if not self.load.repeat or self.first_id >= self.stop_id:
+                    self.exhausted = True
+                    break
+                self.next_id = self.first_id
             path = self.load.path.format(id=self.next_id) if self.ids else self.load.path
             self.next_id += 1
             try:
@@ -106,7 +111,7 @@ def generate(load: Load) -> Tally:
         seconds=max(c.ended for c in clients) - min(c.started for c in clients),
         statuses={str(code): n for code, n in sorted(statuses.items())},
         errors=[e for c in clients for e in c.errors][:20],
-        next_ids=[c.next_id for c in clients] if load.ranges else [],
+        next_ids=[c.next_id for c in clients] if load.ranges and not load.repeat else [],
         exhausted=any(c.exhausted for c in clients),
         cpu_seconds=time.process_time() - cpu,
     )

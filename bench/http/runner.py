@@ -133,7 +133,7 @@ def run_pair(pair: Pair, servers: dict[str, Server], reps: int, warm_up: float) 
             result.samples.setdefault(side.label, []).append(sample)
             flag = f"  WRONG: {sample.error}" if sample.error else ""
             log(
-                f"[{pair.name}] rep {rep + 1}/{reps} {side.label:<10} {sample.rps:8.1f} req/s "
+                f"[{pair.name}] rep {rep + 1}/{reps} {side.label:<15} {sample.rps:8.1f} req/s "
                 f"({sample.requests} requests, server CPU {sample.server_cpu_ms:.2f} ms/req)"
                 f"{flag}"
             )

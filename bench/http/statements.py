@@ -2,8 +2,10 @@
 in-process (Flask's test client) on the benchmark's database, counting the DBAPI cursor
 executes (SAVEPOINT and RELEASE included, BEGIN and COMMIT not), as ``bench`` counts them.
 
-Run after the timed turns and the checks: each DELETE takes the next id of its first
-client's range, a row no turn reached.
+Run after the timed turns and the checks: each DELETE and RESTORE takes the next id of its
+first client's range, a row (a deletion) no turn reached; each PREVIEW, its range's first
+item, still live. The handled server's views run with the engine's flush listener detached,
+as there (the preview and restore views flush nothing, so it changes nothing for them).
 """
 
 from __future__ import annotations

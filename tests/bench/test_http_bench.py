@@ -1,8 +1,9 @@
 """The HTTP benchmark's code path, end to end and tiny: ``python -m bench.http --quick`` seeds
 a scratch PostgreSQL database, starts the four gunicorn servers and drives every side. The
-figures of so short a run mean nothing; what is checked is that every side answered, and only
-with the status it should, that the database holds what the DELETEs answered, and that the
-ratios for information are reported."""
+figures of so short a run mean nothing; what is checked is that every side of the four
+comparisons (DELETE, LIST, PREVIEW, RESTORE) answered, and only with the status it should,
+that the database holds what the DELETEs and RESTOREs answered, and that the ratios for
+information are reported."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from dbs import SERVER_URLS, unavailable
 pytestmark = pytest.mark.servers
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED = {
-    "DELETE": {"ours": "204", "bare": "204", "handled": "204"},
+    "DELETE": {"ours": "204", "handled": "204", "bare": "204"},
     "LIST": {"filtered": "200", "unfiltered": "200"},
+    "PREVIEW": {"ours-preview": "200", "handled-preview": "200"},
+    "RESTORE": {"ours-restore": "200", "handled-restore": "200"},
 }
 
 
@@ -52,7 +55,9 @@ def test_quick_http_bench_answers_as_expected(tmp_path: Path) -> None:
             assert comparison["sides"][label]["median_rps"] > 0
         assert list(comparison["sides"]) == list(sides)
     information = results["comparisons"]["DELETE"]["information"]
-    assert [i["ratio"] for i in information] == ["ours / handled", "handled / bare"]
+    assert [i["ratio"] for i in information] == ["ours / bare", "handled / bare"]
     assert all(i["value"] > 0 for i in information)
-    assert "INFO  DELETE: ours / handled" in done.stdout
+    assert "INFO  DELETE: ours / bare" in done.stdout
+    assert [t["name"].split(":")[0] for t in results["targets"]] == list(EXPECTED)
+    assert "DELETE: ours >= 0.9x handled (req/s)" in done.stdout
     assert "PASS" in done.stdout or "FAIL" in done.stdout
