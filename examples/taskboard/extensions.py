@@ -15,7 +15,7 @@ from flask_wtf import CSRFProtect
 
 from flask_tombstone import Tombstone
 
-from .access.permissions import deletable_key, deletable_rows
+from .access.permissions import actor_key, deletable_rows
 from .models.base import Base
 from .models.scope import OperationProject
 
@@ -26,7 +26,7 @@ db = SQLAlchemy(model_class=Base)
 tombstone = Tombstone(
     db=db,
     permission=deletable_rows,
-    permission_key=deletable_key,
+    permission_key=actor_key,
     sealed_with=[OperationProject.op_id],
 )
 login_manager = LoginManager()

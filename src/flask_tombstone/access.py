@@ -15,9 +15,11 @@ everyone sees and deletes everything, restores what they see, and **nobody purge
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, false
+
+from flask_tombstone.core.permission_cache import CachedPermission
 
 Criterion = ColumnElement[bool] | None
 RowHook = Callable[[Any, type], Criterion]
@@ -36,9 +38,11 @@ class Access:
     :param visible: ``visible(actor, model)``: the rows of ``model`` the actor may see.
     :param deletable: ``deletable(actor, model)``: the rows the actor may delete, checked
         set-based over every model a deletion reaches (the engine's permission hook).
-    :param deletable_key: ``deletable_key(actor) -> hashable | None``: everything of the
-        actor that ``deletable`` reads (``lambda user: (user.id, user.role)``); its criteria
-        are then built once per key and model (the engine's ``permission_key``).
+    :param actor_key: ``actor_key(actor) -> hashable | None``: everything of the actor that
+        the criteria hooks (``visible``, ``deletable``, ``operations``, ``restorable``,
+        ``purgeable``) read in Python (``lambda user: (user.id, user.role)``): their criteria
+        are then built once per key (and model) and reused, and it becomes the engine's
+        ``permission_key``. ``None`` for an actor not to cache.
     :param operations: ``operations(actor)``: the operations the actor sees in the trash and
         the log (e.g. their tenant's).
     :param restorable: ``restorable(actor)``: the operations (among those seen) they may
@@ -62,7 +66,7 @@ class Access:
         login_required: bool | None = None,
         visible: RowHook | None = None,
         deletable: RowHook | None = None,
-        deletable_key: Callable[[Any], Any] | None = None,
+        actor_key: Callable[[Any], Any] | None = None,
         operations: OperationHook | None = None,
         restorable: OperationHook | None = None,
         purgeable: OperationHook | None = None,
@@ -71,12 +75,12 @@ class Access:
     ) -> None:
         self._actor = actor
         self._login_required = login_required
-        self._visible = visible
-        self._deletable = deletable
-        self._deletable_key = deletable_key
-        self._operations = operations
-        self._restorable = restorable
-        self._purgeable = purgeable
+        self._actor_key = actor_key
+        self._visible = _keyed(visible, actor_key)
+        self._deletable = _keyed(deletable, actor_key)
+        self._operations = _keyed(operations, actor_key)
+        self._restorable = _keyed(restorable, actor_key)
+        self._purgeable = _keyed(purgeable, actor_key)
         self._scope = scope
         self._permanent = permanent
 
@@ -86,7 +90,7 @@ class Access:
         if tombstone.permission is None:
             tombstone.permission = self.deletable
             if tombstone.permission_key is None:
-                tombstone.permission_key = self._deletable_key
+                tombstone.permission_key = self._actor_key
 
     # -- who ---------------------------------------------------------------------------------
     def actor(self) -> Any:
@@ -124,6 +128,16 @@ class Access:
     def permanent(self, actor: Any) -> bool:
         """Whether ``actor`` may delete permanently what would otherwise go to the trash."""
         return False if self._permanent is None else bool(self._permanent(actor))
+
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def _keyed(hook: H | None, key: Callable[[Any], Any] | None) -> H | None:
+    """``hook`` answering from memory per actor key (:class:`CachedPermission`), given a key."""
+    if hook is None or key is None:
+        return hook
+    return cast(H, CachedPermission(hook, key))
 
 
 def login_manager_installed() -> bool:

@@ -35,10 +35,20 @@ def delete(
     return op
 
 
-def restore(tombstone: Any, access: Access, op_id: int, actor: Any, **options: Any) -> Operation:
+def restore(
+    tombstone: Any,
+    access: Access,
+    op_id: int,
+    actor: Any,
+    *,
+    deletion: Operation | None = None,
+    **options: Any,
+) -> Operation:
     """``tombstone.restore(op_id, ...)`` with the deletion's scope as context; sends
-    :data:`~flask_tombstone.signals.restored`."""
-    deletion = _deletion(tombstone, op_id)
+    :data:`~flask_tombstone.signals.restored`. ``deletion``: operation ``op_id``, when the
+    caller has it already."""
+    if deletion is None or deletion.id != op_id:
+        deletion = _deletion(tombstone, op_id)
     context = access.scope(actor, deletion) if deletion is not None else None
     op: Operation = tombstone.restore(op_id, actor=actor, context=context, **options)
     signals.restored.send(_app(), operation=op, deletion=deletion, actor=actor)

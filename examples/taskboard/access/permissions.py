@@ -107,10 +107,12 @@ def deletable_rows(actor: Any, model: type) -> ColumnElement[bool] | None:
     return _deletable(user_id, model)
 
 
-def deletable_key(actor: Any) -> tuple[int, str] | None:
-    """All of ``actor`` that :func:`deletable_rows` reads, for a :class:`User`: its criteria
-    are then built once per user and role (``Access(deletable_key=...)``). A recorded string's
-    role comes from the request, so it is not held."""
+def actor_key(actor: Any) -> tuple[int, str] | None:
+    """All of ``actor`` that Taskboard's criteria hooks read (:func:`deletable_rows`, the row
+    scopes of :mod:`.rows`, the operation rules of :mod:`.operations`), for a :class:`User`:
+    its id and role. Their criteria are then built once per user and role
+    (``Access(actor_key=...)``, the engine's ``permission_key``). A recorded string's role
+    comes from the request, so it is not held."""
     return (actor.id, actor.role) if isinstance(actor, User) else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask import g, has_request_context
 from sqlalchemy import Select, insert, select
 
 from taskboard.extensions import db
@@ -19,14 +20,26 @@ def record_scope(op_id: int, project_ids: Iterable[int]) -> None:
     One ``INSERT`` of plain rows, not a unit-of-work flush of objects nobody reads back (this
     runs on every delete: the flush cost more than the statement)."""
     rows = [{"op_id": op_id, "project_id": project_id} for project_id in sorted(set(project_ids))]
-    if rows:
-        db.session.execute(insert(TABLE), rows)
+    _read_in_request().pop(op_id, None)
+    if rows:  # Core, on the session's connection: no ORM statement to route
+        db.session.connection().execute(insert(TABLE), rows)
 
 
 def scope_of(op_id: int) -> list[int]:
-    """The projects operation ``op_id`` touched."""
-    query = select(OperationProject.project_id).where(OperationProject.op_id == op_id)
-    return sorted(db.session.scalars(query))
+    """The projects operation ``op_id`` touched (read once per request: a restore asks for
+    its deletion's scope to record it, and again to index the restore under it)."""
+    known = _read_in_request()
+    if op_id not in known:
+        query = select(OperationProject.project_id).where(OperationProject.op_id == op_id)
+        known[op_id] = sorted(db.session.scalars(query))
+    return list(known[op_id])
+
+
+def _read_in_request() -> dict[int, list[int]]:
+    if not has_request_context():
+        return {}
+    found: dict[int, list[int]] = g.setdefault("taskboard_scopes", {})
+    return found
 
 
 def projects_touched(target: Any) -> list[int]:

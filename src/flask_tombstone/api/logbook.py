@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, jsonify
-from sqlalchemy import Select, Text, cast, exists, func, or_, select
+from sqlalchemy import Select, Text, and_, cast, func, literal, or_, select
 from werkzeug.wrappers import Response
 
 from flask_tombstone import acting
@@ -173,7 +173,7 @@ def _restore(op_id: int, actor: Any) -> Response:
     needs come back along when the caller may restore each of them (``parents``: their
     restore operations). A conflict names, in ``retry_with_parents``, the deletions that
     ``with_parents`` would bring back, when the caller may."""
-    _settleable(op_id, actor, api().access.restorable(actor), "restore")
+    deletion = _settleable(op_id, actor, api().access.restorable(actor), "restore")
     body = checked_body(schemas.RESTORE_BODY, required=False)
     options = {} if body is MISSING else body
     with_parents = bool(options.get("with_parents", False))
@@ -185,16 +185,19 @@ def _restore(op_id: int, actor: Any) -> Response:
                 state.tombstone, state.access, op_id, actor, reason=reason
             )
         else:
-            restored = acting.restore(state.tombstone, state.access, op_id, actor, reason=reason)
+            restored = acting.restore(
+                state.tombstone, state.access, op_id, actor, reason=reason, deletion=deletion
+            )
             parents = []
     except Conflict as error:
         raise _conflict(error, actor) from None
-    session().commit()
     names = represent.actor_names([restored, *parents])
-    return jsonify(
-        represent.operation(restored, names=names)
-        | {"parents": [represent.operation(p, names=names) for p in parents]}
-    )
+    # Written before the commit, from what the restore returned: no reload after it.
+    answer = represent.operation(restored, names=names) | {
+        "parents": [represent.operation(p, names=names) for p in parents]
+    }
+    session().commit()
+    return jsonify(answer)
 
 
 def _conflict(error: Conflict, actor: Any) -> ApiProblem:
@@ -244,15 +247,19 @@ def _purge(op_id: int, actor: Any) -> Response:
     return jsonify(represent.operation(done))
 
 
-def _settleable(op_id: int, actor: Any, hook: Criterion, action: str) -> None:
-    """``404`` unless the caller sees the operation, ``403`` unless ``hook`` lets them act on
-    it, ``409`` (``not_deletion``) when it is no deletion to restore or purge."""
+def _settleable(op_id: int, actor: Any, hook: Criterion, action: str) -> Operation:
+    """The deletion: ``404`` unless the caller sees the operation, ``403`` unless ``hook``
+    lets them act on it, ``409`` (``not_deletion``) when it is no deletion to restore or
+    purge. One statement reads the operation and whether ``hook`` lets them."""
     seen = where_all(api().access.operations(actor))
-    op = session().scalars(select(Operation).where(Operation.id == op_id, *seen)).first()
-    if op is None:
-        not_found("There is no such operation in your log.")
     allowed = where_all(hook)
-    if allowed and not session().scalar(select(exists().where(Operation.id == op_id, *allowed))):
+    may = and_(*allowed).label("tombstone_may") if allowed else literal(True)
+    found: Any = session().execute(select(Operation, may).where(Operation.id == op_id, *seen))
+    found = found.first()
+    if found is None:
+        not_found("There is no such operation in your log.")
+    op: Operation = found[0]
+    if not found[1]:
         fail(403, "Forbidden", f"You may not {action} this deletion.", code="forbidden")
     if op.kind != OperationKind.DELETE:
         fail(
@@ -261,3 +268,4 @@ def _settleable(op_id: int, actor: Any, hook: Criterion, action: str) -> None:
             f"Operation {op_id} is a {op.kind}: only deletions in the trash can be {action}d.",
             code="not_deletion",
         )
+    return op

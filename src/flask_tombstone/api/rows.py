@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import and_, inspect, select
+from sqlalchemy import and_, inspect, literal, select
 
 from flask_tombstone.access import where_all
 from flask_tombstone.core.errors import InvalidTarget
@@ -61,18 +61,15 @@ def load(model: type, node: Node, text: str, actor: Any) -> Any:
     state = api()
     pk = getattr(model, node.pk_key)
     seen = where_all(state.access.visible(actor, model))
-    row = session().scalars(select(model).where(pk == value, *seen)).first()
-    if row is None:
-        not_found()
     allowed = where_all(state.access.deletable(actor, model))
-    if allowed:
-        # Asked of the row as the caller sees it now: no answer means it went in the
-        # meantime (a concurrent delete won: 404, as if it had gone first), not a refusal.
-        may = session().scalar(select(and_(*allowed)).select_from(model).where(pk == value, *seen))
-        if may is None:
-            not_found()
-        if not may:
-            fail(403, "Forbidden", "You may not delete this.", code="forbidden")
+    # The row and whether they may delete it, in one statement (one snapshot).
+    may = and_(*allowed).label("tombstone_may") if allowed else literal(True)
+    found: Any = session().execute(select(model, may).where(pk == value, *seen)).first()
+    if found is None:
+        not_found()
+    row, allowed_now = found
+    if allowed_now is not None and not allowed_now:  # NULL: as the engine reads it, no refusal
+        fail(403, "Forbidden", "You may not delete this.", code="forbidden")
     return row
 
 

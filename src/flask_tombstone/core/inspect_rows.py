@@ -12,7 +12,17 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, exists, func, not_, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal_column,
+    not_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from .errors import Blocker, RowRef
@@ -142,17 +152,50 @@ def _count_beyond(
 
 def count_rows(session: Session, plan: Plan, sets: RowSets) -> dict[str, int]:
     """Rows per model, counted by the database."""
-    counts: dict[str, int] = {}
-    for node in plan.nodes:
-        query = select(func.count()).select_from(node.table).where(sets.member(node))
-        counts[node.name] = int(session.execute(query, execution_options=INTERNAL).scalar_one())
-    return counts
+    return {name: count for name, (count, _) in summarize(session, plan, sets).items()}
+
+
+Summary = tuple[int, list[Any]]  # rows, and the summary of their ids (see fingerprint)
+
+
+def summarize(session: Session, plan: Plan, sets: RowSets) -> dict[str, Summary]:
+    """Per model, the rows and the count, sum, min and max of their ids (UUID and string
+    keys: distinct count, min and max of their text), computed in the database, no row
+    loaded: one statement for every model, each model's aggregate a derived table of its
+    own (a one-row table per model, joined)."""
+    derived = []
+    for number, node in enumerate(plan.nodes):
+        pk = node.pk
+        summary: tuple[Any, ...]
+        if is_integer_key(pk):
+            summary = (func.sum(pk), func.min(pk), func.max(pk))
+        else:  # no sum; their text orders and compares everywhere
+            text = cast(pk, String)
+            summary = (func.count(func.distinct(text)), func.min(text), func.max(text))
+        aggregates = [func.count(), *summary]
+        labelled = [c.label(f"m{number}_{i}") for i, c in enumerate(aggregates)]
+        one: Any = literal_column("1").label("one")  # what the one-row tables are joined on
+        query = select(one, *labelled).select_from(node.table).where(sets.member(node))
+        derived.append(query.subquery(f"tombstone_m{number}"))
+    joined: Any = derived[0]
+    for table in derived[1:]:
+        joined = joined.join(table, table.c.one == derived[0].c.one)
+    every = [column for table in derived for column in list(table.c)[1:]]
+    row = session.execute(select(*every).select_from(joined), execution_options=INTERNAL).one()
+    found: dict[str, Summary] = {}
+    for number, node in enumerate(plan.nodes):
+        count, *rest = (row._mapping[f"m{number}_{i}"] for i in range(4))
+        found[node.name] = (int(count), [json_key(v or 0) for v in rest])
+    return found
 
 
 def sample_rows(session: Session, plan: Plan, sets: RowSets, size: int) -> dict[str, list[RowRef]]:
-    """Up to ``size`` rows per model, lowest ids first."""
+    """Up to ``size`` rows per model, lowest ids first (none asked: no statement)."""
     samples: dict[str, list[RowRef]] = {}
     for node in plan.nodes:
+        if size == 0:
+            samples[node.name] = []
+            continue
         query = (
             select(node.pk, node.label_column)
             .where(sets.member(node))
@@ -167,17 +210,14 @@ def sample_rows(session: Session, plan: Plan, sets: RowSets, size: int) -> dict[
 def fingerprint(session: Session, plan: Plan, sets: RowSets, blocker_total: int) -> str:
     """A token that changes when the plan's rows change: per model, the count, sum, min and
     max of the ids, computed in the database (no row is loaded)."""
+    return token_of(plan, summarize(session, plan, sets), blocker_total)
+
+
+def token_of(plan: Plan, summaries: dict[str, Summary], blocker_total: int) -> str:
+    """The confirm token of ``plan``'s rows as :func:`summarize` found them."""
     parts: list[Any] = [plan.mode, plan.target.node.name, blocker_total]
     for node in plan.nodes:
-        pk = node.pk
-        summary: tuple[Any, ...]
-        if is_integer_key(pk):
-            summary = (func.sum(pk), func.min(pk), func.max(pk))
-        else:  # UUID and string keys: no sum; their text orders and compares everywhere
-            text = cast(pk, String)
-            summary = (func.count(func.distinct(text)), func.min(text), func.max(text))
-        query = select(func.count(), *summary).select_from(node.table).where(sets.member(node))
-        count, *rest = session.execute(query, execution_options=INTERNAL).one()
-        parts.append([node.name, int(count), *(json_key(v or 0) for v in rest)])
+        count, rest = summaries[node.name]
+        parts.append([node.name, count, *rest])
     digest = hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
     return digest[:32]

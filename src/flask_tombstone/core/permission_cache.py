@@ -29,25 +29,27 @@ Criterion = ColumnElement[bool] | None
 PermissionKey = Callable[[Any], Hashable | None]
 
 HELD = 4096
-"""(actor key, model) pairs held; each is one criterion, a few kilobytes."""
+"""(actor key, arguments) entries held by one hook; each is one criterion, a few kilobytes."""
 
 
 class CachedPermission:
-    """``hook(actor, model)``, answered from memory for an actor whose ``key(actor)`` was seen
-    with that model before. A key of ``None`` means "do not cache this actor" (the hook runs)."""
+    """``hook(actor, model)`` — or any hook of the actor and other hashable arguments, such as
+    ``hook(actor)`` — answered from memory for an actor whose ``key(actor)`` was seen with
+    those arguments before. A key of ``None`` means "do not cache this actor" (the hook
+    runs)."""
 
-    def __init__(self, hook: Callable[[Any, type], Criterion], key: PermissionKey) -> None:
+    def __init__(self, hook: Callable[..., Criterion], key: PermissionKey) -> None:
         self.hook = hook
         self.key = key
-        self._held: OrderedDict[tuple[Hashable, type], Criterion] = OrderedDict()
+        self._held: OrderedDict[tuple[Hashable, ...], Criterion] = OrderedDict()
         self._cache_keys: dict[int, tuple[ColumnElement[bool], CacheKey | None]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, actor: Any, model: type) -> Criterion:
+    def __call__(self, actor: Any, *args: Any) -> Criterion:
         key = self.key(actor)
         if key is None:
-            return self.hook(actor, model)
-        entry = (key, model)
+            return self.hook(actor, *args)
+        entry = (key, *args)
         try:
             with self._lock:
                 found = self._held[entry]
@@ -59,7 +61,7 @@ class CachedPermission:
             raise ConfigurationError(
                 f"permission_key returned {key!r}, which cannot be a dict key"
             ) from exc
-        found = self.hook(actor, model)
+        found = self.hook(actor, *args)
         with self._lock:
             self._held[entry] = found
             if found is not None:

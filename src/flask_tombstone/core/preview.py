@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import Blocker, RowRef
-from .inspect_rows import count_rows, find_blockers, fingerprint, sample_rows
+from .inspect_rows import find_blockers, sample_rows, summarize, token_of
 from .planner import NestedRows, Permission, Plan
 from .policy import Rule
 from .sql import INTERNAL
@@ -81,13 +81,14 @@ def build_preview(
                 key = edge.name if edge.rule is Rule.SET_NULL else edge.table.name
                 if n:
                     effects[key] = effects.get(key, 0) + n
+    summaries = summarize(session, plan, sets)  # the counts and the token, one statement
     return Preview(
         mode=plan.mode,
         model=plan.target.node.name,
-        counts=count_rows(session, plan, sets),
+        counts={name: count for name, (count, _) in summaries.items()},
         samples=sample_rows(session, plan, sets, sample_size),
         blockers=blockers,
         blocker_count=total,
         effects=effects,
-        token=fingerprint(session, plan, sets, total),
+        token=token_of(plan, summaries, total),
     )
