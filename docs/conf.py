@@ -54,6 +54,7 @@ nitpick_ignore = [
             "flask_tombstone.core.records.RecordBase",
             "flask_tombstone.core.audit_hash.KeyRing",
             "SessionTarget",
+            "PermissionKey",
             "Permission",
             "RowHook",
             "OperationHook",

@@ -197,21 +197,19 @@ class Auditor:
             if not pending:
                 break
             with_rows = gather(session, self.sources, [row.id for row in pending])
+            seals = []
             for row in pending:
                 seq += 1
                 values = dict(row._mapping) | {"seal_seq": seq}
                 digest = record_digest(values, prev, with_rows.get(row.id, {}), keys.current)
-                result = session.execute(
-                    update(OPERATIONS)
-                    .where(OPERATIONS.c.id == row.id, OPERATIONS.c.seal_seq.is_(None))
-                    .values(seal_seq=seq, prev_hash=prev, hash=digest, seal_key=keys.marker),
-                    execution_options=INTERNAL,
+                seals.append(
+                    {"op": row.id, "seq": seq, "prev": prev, "digest": digest, "key": keys.marker}
                 )
-                if result.rowcount != 1:  # type: ignore[attr-defined]
-                    raise SealRaced  # another sealer took this record first
                 prev = digest
-                sealed += 1
+            _write_seals(session, seals)
+            for row in pending:
                 _expire_seal(session, row.id)
+            sealed += len(pending)
             if len(pending) < batch:
                 break
         return Sealed(sealed, start, Head(seq, prev) if seq else None)
@@ -343,3 +341,30 @@ __all__ = [
     "chain_head",
     "chain_length",
 ]
+
+
+SEAL_ROW = (
+    update(OPERATIONS)
+    .where(OPERATIONS.c.id == bindparam("op"), OPERATIONS.c.seal_seq.is_(None))
+    .values(
+        seal_seq=bindparam("seq"),
+        prev_hash=bindparam("prev"),
+        hash=bindparam("digest"),
+        seal_key=bindparam("key"),
+    )
+)
+
+
+def _write_seals(session: Session, seals: list[dict[str, Any]]) -> None:
+    """Write the seals of a batch, built once and sent as one ``executemany`` where the
+    driver counts its rows; each record still only while unsealed (:class:`SealRaced` when
+    another sealer took one first)."""
+    connection = session.connection()
+    if connection.dialect.supports_sane_multi_rowcount:
+        batches = [seals]
+    else:  # pragma: no cover - every driver we support counts an executemany's rows
+        batches = [[one] for one in seals]
+    for batch in batches:
+        result = connection.execute(SEAL_ROW, batch)
+        if result.rowcount != len(batch):
+            raise SealRaced  # another sealer took one of these records first
