@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     and_,
     cast,
@@ -161,8 +162,15 @@ Summary = tuple[int, list[Any]]  # rows, and the summary of their ids (see finge
 def summarize(session: Session, plan: Plan, sets: RowSets) -> dict[str, Summary]:
     """Per model, the rows and the count, sum, min and max of their ids (UUID and string
     keys: distinct count, min and max of their text), computed in the database, no row
-    loaded: one statement for every model, each model's aggregate a derived table of its
-    own (a one-row table per model, joined)."""
+    loaded: one statement for every model (:func:`summary_statement`)."""
+    statement = summary_statement(plan, sets)
+    row = session.execute(statement, execution_options=INTERNAL).one()
+    return read_summaries(plan, row)
+
+
+def summary_statement(plan: Plan, sets: RowSets, *extra: Any) -> Select[Any]:
+    """The statement :func:`summarize` runs, each model's aggregate a one-row derived table
+    of its own, joined; ``extra`` columns first (a caller's probes)."""
     derived = []
     for number, node in enumerate(plan.nodes):
         pk = node.pk
@@ -181,7 +189,11 @@ def summarize(session: Session, plan: Plan, sets: RowSets) -> dict[str, Summary]
     for table in derived[1:]:
         joined = joined.join(table, table.c.one == derived[0].c.one)
     every = [column for table in derived for column in list(table.c)[1:]]
-    row = session.execute(select(*every).select_from(joined), execution_options=INTERNAL).one()
+    return select(*extra, *every).select_from(joined)
+
+
+def read_summaries(plan: Plan, row: Any) -> dict[str, Summary]:
+    """The summaries in a row of :func:`summary_statement`."""
     found: dict[str, Summary] = {}
     for number, node in enumerate(plan.nodes):
         count, *rest = (row._mapping[f"m{number}_{i}"] for i in range(4))
@@ -191,18 +203,30 @@ def summarize(session: Session, plan: Plan, sets: RowSets) -> dict[str, Summary]
 
 def sample_rows(session: Session, plan: Plan, sets: RowSets, size: int) -> dict[str, list[RowRef]]:
     """Up to ``size`` rows per model, lowest ids first (none asked: no statement)."""
+    statements = sample_statements(plan, sets, size)
+    return read_samples(session, plan, statements, {})
+
+
+def sample_statements(plan: Plan, sets: RowSets, size: int) -> list[Select[Any] | None]:
+    """Per model of the plan, the statement of its samples (``None``: none asked)."""
+    if size == 0:
+        return [None for _ in plan.nodes]
+    return [
+        select(node.pk, node.label_column).where(sets.member(node)).order_by(node.pk).limit(size)
+        for node in plan.nodes
+    ]
+
+
+def read_samples(
+    session: Session, plan: Plan, statements: list[Any], params: dict[str, Any]
+) -> dict[str, list[RowRef]]:
+    """Run :func:`sample_statements` (with ``params``)."""
     samples: dict[str, list[RowRef]] = {}
-    for node in plan.nodes:
-        if size == 0:
+    for node, query in zip(plan.nodes, statements, strict=True):
+        if query is None:
             samples[node.name] = []
             continue
-        query = (
-            select(node.pk, node.label_column)
-            .where(sets.member(node))
-            .order_by(node.pk)
-            .limit(size)
-        )
-        rows = session.execute(query, execution_options=INTERNAL).all()
+        rows = session.execute(query, params, execution_options=INTERNAL).all()
         samples[node.name] = [row_ref(node, r) for r in rows]
     return samples
 

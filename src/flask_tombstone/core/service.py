@@ -55,6 +55,7 @@ from .planner import NestedRows, Permission, Plan, StampedRows, Target, plan_har
 from .policy import Policy
 from .prepared import prepared_target, soft_stamps
 from .preview import Preview, build_preview
+from .preview_prepared import prepared_preview
 from .purge import Purger, PurgeReport
 from .records import JournalEntry, Operation, OperationKind, OperationStatus, install_tables, utcnow
 from .restore import (
@@ -302,15 +303,24 @@ class Tombstone(Auditing):
         """
         session = self.session_for(target, session)
         plan = self.plan(target, ids=ids, hard=hard, dialect=dialect_name(session))
-        return build_preview(
-            session,
-            plan,
-            wrap=self._wrap(session),
-            sample_size=check_size(
-                "sample_size", self.sample_size if sample_size is None else sample_size
-            ),
-            permission=self._permission(),
-            actor=self._hook_actor(self._actor(actor)),
+        size = check_size("sample_size", self.sample_size if sample_size is None else sample_size)
+        checks = {
+            "wrap": self._wrap(session),
+            "sample_size": size,
+            "permission": self._permission(),
+            "actor": self._hook_actor(self._actor(actor)),
+        }
+        found = prepared_preview(session, self.graph, plan, **checks)
+        if found is None:  # not a soft delete by keys, or something blocks it: listed
+            return build_preview(session, plan, **checks)
+        return Preview(
+            mode=plan.mode,
+            model=plan.target.node.name,
+            counts=found.counts,
+            samples=found.samples,
+            blockers=[],
+            blocker_count=0,
+            token=found.token,
         )
 
     # -- delete ------------------------------------------------------------------------------

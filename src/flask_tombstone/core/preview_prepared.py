@@ -1,0 +1,101 @@
+"""The preview of a soft delete by keys — what a confirmation page or ``GET
+…/deletion-preview`` asks on every request — on statements built once.
+
+Per (model, one key or several, samples asked, shape of the permission hook's criteria), on
+the plan of deleting the model's rows by a key parameter (:func:`.prepared.template_plan`):
+one statement of the checks' probes (permission, RESTRICT, protected) with every model's
+count and id summary (the confirm token), then one statement per model for its samples; all
+run with bound parameters only. When a probe finds anything, the general preview lists the
+blockers (:func:`.preview.build_preview`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists
+from sqlalchemy.orm import Session
+
+from .graph import ModelGraph
+from .inspect_rows import (
+    probe_criteria,
+    read_samples,
+    read_summaries,
+    sample_statements,
+    summary_statement,
+    token_of,
+)
+from .planner import NestedRows, Permission, Plan
+from .prepared import MEMO_LIMIT, HookCriteria, prepared_target, template_plan
+from .sql import INTERNAL
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the prepared statements found: nothing blocks, the counts and the token."""
+
+    counts: dict[str, int]
+    samples: dict[str, Any]
+    token: str
+
+
+@dataclass(frozen=True)
+class _Built:
+    checked: Any  # the probes, then the summaries
+    probes: int
+    samples: list[Any]
+    held: list[Any]  # the hook criteria's parameters in the statements
+
+
+def prepared_preview(
+    session: Session,
+    graph: ModelGraph,
+    plan: Plan,
+    *,
+    wrap: bool,
+    sample_size: int,
+    permission: Permission | None,
+    actor: Any,
+) -> Found | None:
+    """The preview of ``plan`` when it is a soft delete by keys that nothing blocks; ``None``
+    when it is not such a delete, or something blocks it (the caller lists what)."""
+    target = plan.target
+    if plan.mode != "soft" or not prepared_target(target):
+        return None
+    assert target.ids is not None
+    many = len(target.ids) > 1
+    template = template_plan(graph, target.node, many)
+    hook = HookCriteria(template, permission, actor)
+    key = ("preview", id(target.node), many, wrap, sample_size, hook.shape)
+    built = graph.memo.get(key) if hook.cacheable else None
+    params: dict[str, Any] = {}
+    if built is None:
+        built = _build(template, hook, wrap, sample_size)
+        if hook.cacheable and len(graph.memo) < MEMO_LIMIT:
+            graph.memo[key] = built
+    else:
+        params |= hook.params(built.held)
+    params["tombstone_ids" if many else "tombstone_id"] = (
+        list(target.ids) if many else target.ids[0]
+    )
+    row = session.execute(built.checked, params, execution_options=INTERNAL).one()
+    if any(row[: built.probes]):
+        return None
+    summaries = read_summaries(template, row)
+    return Found(
+        counts={name: count for name, (count, _) in summaries.items()},
+        samples=read_samples(session, template, built.samples, params),
+        token=token_of(plan, summaries, 0),
+    )
+
+
+def _build(template: Plan, hook: HookCriteria, wrap: bool, sample_size: int) -> _Built:
+    sets = NestedRows(template, wrap=wrap)
+    probes = [
+        exists().select_from(node.table).where(where).label(f"tombstone_p{number}")
+        for number, (node, where) in enumerate(probe_criteria(template, sets, hook.allowed))
+    ]
+    checked = summary_statement(template, sets, *probes)
+    samples = sample_statements(template, sets, sample_size)
+    return _Built(checked, len(probes), samples, hook.binds())
