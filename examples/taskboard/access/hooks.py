@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context
 from sqlalchemy import ColumnElement, false, select
 
 from flask_tombstone import Operation, PurgeReport, signals
@@ -42,8 +42,17 @@ def scope(user: User | None, target: Any) -> dict[str, Any]:
     """The projects an operation touches: from the deletion for a restore or a purge, else
     from what is deleted (read before the deletion)."""
     if isinstance(target, Operation):
-        return {PROJECTS: scope_of(target.id)}
+        return {PROJECTS: deletion_scope(target)}
     return {PROJECTS: projects_touched(target)}
+
+
+def deletion_scope(deletion: Operation) -> list[int]:
+    """The projects a deletion touched: as it recorded them in its context (what its index
+    rows were written from, in its transaction), else from the index."""
+    recorded = (deletion.context or {}).get(PROJECTS)
+    if isinstance(recorded, list) and all(isinstance(p, int) for p in recorded):
+        return sorted(recorded)
+    return scope_of(deletion.id)
 
 
 def actor_names(recorded: list[str]) -> dict[str, str]:
@@ -52,6 +61,9 @@ def actor_names(recorded: list[str]) -> dict[str, str]:
     ids = {int(a[5:]) for a in recorded if a.startswith("user:") and a[5:].isdigit()}
     if not ids:
         return {}
+    acting = actor() if has_request_context() else None
+    if acting is not None and ids == {acting.id}:  # the caller's own operation: no query
+        return {acting.tombstone_actor: acting.username}
     query = (
         select(User.id, User.username)
         .where(User.id.in_(ids))
@@ -98,7 +110,7 @@ def index_operations(app: Flask) -> None:
     ) -> None:
         # A restore is scoped as its deletion was (a parent's restore, brought along, as
         # the parent's deletion, not as the one asked for).
-        scope = scope_of(deletion.id) if deletion is not None else projects(operation)
+        scope = deletion_scope(deletion) if deletion is not None else projects(operation)
         record_scope(operation.id, scope)
 
     def purged(sender: Flask, report: PurgeReport, deletion: Operation, **extra: Any) -> None:
