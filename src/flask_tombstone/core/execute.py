@@ -177,13 +177,13 @@ def remove_hard(
             removed = _remove_joined(session, node, in_plan, _leaves(step, wrap))
         elif step.self_links:
             # A database-level cascade on the self-reference may remove rows of the set before
-            # the statement reaches them (MariaDB goes row by row): count the set first.
-            removed = int(
-                session.execute(
-                    select(func.count()).select_from(node.table).where(in_plan),
-                    execution_options=INTERNAL,
-                ).scalar_one()
-            )
+            # the statement reaches them (MariaDB goes row by row): count the set first. On
+            # MariaDB as a locking read: a plain one reads the transaction's snapshot, which
+            # may predate a concurrent purge's commit of these very rows (counted twice).
+            counted = select(func.count()).select_from(node.table).where(in_plan)
+            if wrap:
+                counted = counted.with_for_update(read=True)
+            removed = int(session.execute(counted, execution_options=INTERNAL).scalar_one())
             if all(_database_cascades(edge) for edge, _ in step.self_links):
                 run(session, delete(node.table).where(in_plan))
             else:

@@ -158,14 +158,16 @@ def record_operation(
     """Write a finished operation in one INSERT, after its work: for work that did not need
     its id (a restore, a hard delete journaling nothing), or whose rows were stamped with
     the id decided beforehand (``op_id``, from :func:`reserved_id`)."""
-    values = _row(
+    values = finished_row(
         request,
         kind=kind,
         root_model=root_model,
         target=target,
+        counts=counts,
+        effects=effects,
         ref_op=ref_op,
         created_at=created_at,
-    ) | _closing(counts, effects, done=True)
+    )
     if op_id is None:
         written = _insert(session, values)
     elif isinstance(op_id, int):
@@ -175,8 +177,38 @@ def record_operation(
         key = session.connection().execute(statement, values).inserted_primary_key
         assert key is not None
         written = int(key[0])
+    return recorded(session, written, values)
+
+
+def finished_row(
+    request: Request,
+    *,
+    kind: str,
+    root_model: str,
+    target: dict[str, Any],
+    counts: dict[str, int],
+    effects: dict[str, Any] | None = None,
+    ref_op: int | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The columns of a finished operation's row, but its id (what :func:`record_operation`
+    writes)."""
+    values = _row(
+        request,
+        kind=kind,
+        root_model=root_model,
+        target=target,
+        ref_op=ref_op,
+        created_at=created_at,
+    )
+    return values | _closing(counts, effects, done=True)
+
+
+def recorded(session: Session, op_id: int, values: dict[str, Any]) -> Operation:
+    """The :class:`Operation` of the finished row just written with ``values`` as ``op_id``,
+    the transaction noted as having finished one (for sealing)."""
     session.info[FINISHED] = True
-    return as_loaded(session, {"id": written} | values)
+    return as_loaded(session, {"id": op_id} | values)
 
 
 def reserved_id(dialect: str) -> Any:

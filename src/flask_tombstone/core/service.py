@@ -38,14 +38,17 @@ from .keys import require_integer_key
 from .listeners import Listeners
 from .operations import (
     FINISHED,
+    NEXT_ROWID,
     OPERATIONS,
     Request,
     actor_id,
     as_loaded,
     atomic,
     finish_operation,
+    finished_row,
     open_operation,
     record_operation,
+    recorded,
     reserved_id,
     settled_by,
     trash_query,
@@ -440,6 +443,33 @@ class Tombstone(Auditing):
         op_id = stamped.op_id  # known now (PostgreSQL's came back with the first statement)
         sets = StampedRows([op_id], wrap=wrap)
         self._check_found(session, target, stamped.roots, missing_ok, op_id)
+        if reserved is NEXT_ROWID and expect is None and prepared_target(target):
+            # SQLite: the probe is the WHERE of the operation row's INSERT (one statement).
+            assert target.ids is not None
+            values = finished_row(
+                request,
+                kind=OperationKind.DELETE,
+                root_model=target.node.name,
+                target=target.description,
+                counts=stamped.counts,
+                created_at=now,
+            )
+            principal = request.actor if request.principal is None else request.principal
+            written = prepared.record_unless_blocked(
+                session,
+                self.graph,
+                target.node,
+                target.ids,
+                wrap,
+                self._permission(),
+                self._hook_actor(principal),
+                values,
+            )
+            if written is not None:
+                op = recorded(session, written, values)
+                op.target_rows = stamped.roots
+                return op
+            self._check_blockers(session, plan, sets, request)  # lists them, and refuses
         if (
             target.ids is None
             or not prepared_target(target)
