@@ -57,7 +57,7 @@ from .graph import ModelGraph, Node
 from .inspect_rows import probe_criteria
 from .operations import OPERATIONS, Request, next_in_sequence
 from .planner import NestedRows, Permission, Plan
-from .prepared import MEMO_LIMIT, NOW, HookCriteria, prepared_target, template_plan
+from .prepared import MEMO_LIMIT, NOW, HookCriteria, key_params, prepared_target, template_plan
 from .records import OperationKind, OperationStatus
 from .restore import conflict_probes
 
@@ -96,7 +96,6 @@ class Outcome:
 class _Built:
     statement: Any
     names: list[str]  # the models, in the order their counts come back
-    hook_binds: list[Any]  # the hook criteria's parameters in the statement, in cache-key order
 
 
 def run(
@@ -123,21 +122,11 @@ def run(
     many = len(target.ids) > 1
     template = template_plan(graph, target.node, many)
     hook = HookCriteria(template, permission, actor)
-    built = None
-    memo_key = ("one_statement", id(target.node), many, missing_ok, tuple(values), hook.shape)
-    if hook.cacheable:
-        built = graph.memo.get(memo_key)
-    params: dict[str, Any] = {f"tombstone_v_{name}": value for name, value in values.items()}
+    key = ("one_statement", id(target.node), many, missing_ok, tuple(values))
+    built, params = hook.remembered(graph, key, lambda: _build(template, hook, missing_ok, values))
+    params |= {f"tombstone_v_{name}": value for name, value in values.items()}
     params |= {"tombstone_now": now, "tombstone_expected": len(target.ids)}
-    params["tombstone_ids" if many else "tombstone_id"] = (
-        list(target.ids) if many else target.ids[0]
-    )
-    if built is None:
-        built = _build(template, hook, missing_ok, values)
-        if hook.cacheable and len(graph.memo) < MEMO_LIMIT:
-            graph.memo[memo_key] = built
-    else:
-        params |= hook.params(built.hook_binds)
+    params |= key_params(target.ids)
     result = session.connection().execute(built.statement, params).one()
     new_id, blocked, seen, *numbers, inserted = result
     if new_id is None:
@@ -215,7 +204,7 @@ def _build(plan: Plan, hook: HookCriteria, missing_ok: bool, values: dict[str, A
         *counted,
         select(func.count()).select_from(written).scalar_subquery(),
     ).select_from(checked)
-    return _Built(statement, [step.node.name for step in plan.steps], hook.binds())
+    return _Built(statement, [step.node.name for step in plan.steps])
 
 
 def operation_values(

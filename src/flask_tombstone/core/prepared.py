@@ -8,9 +8,10 @@ for new models starts afresh.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     DateTime,
@@ -33,6 +34,7 @@ from .operations import FROM_SEQUENCE, NEXT_ROWID, OPERATIONS
 from .permission_cache import cache_key
 from .planner import LinkedStamps, Permission, Plan, StampedRows, Step, Target, plan_soft
 
+T = TypeVar("T")
 OP = bindparam("tombstone_op", type_=Integer())
 NOW = bindparam("tombstone_now", type_=DateTime())
 
@@ -49,6 +51,11 @@ def by_ids(column: Any, many: bool) -> Any:
     if many:
         return column.in_(bindparam("tombstone_ids", expanding=True))
     return column == bindparam("tombstone_id")
+
+
+def key_params(ids: tuple[Any, ...]) -> dict[str, Any]:
+    """The asked keys as :func:`by_ids`'s parameter takes them."""
+    return {"tombstone_ids": list(ids)} if len(ids) > 1 else {"tombstone_id": ids[0]}
 
 
 def template_plan(graph: ModelGraph, node: Node, many: bool) -> Plan:
@@ -120,9 +127,7 @@ class SoftStamps:
         as :func:`.execute.stamp_soft` takes it."""
         known = op_id if isinstance(op_id, int) else None
         params: dict[str, Any] = {"tombstone_now": now, "tombstone_op": known}
-        params["tombstone_ids" if self.many else "tombstone_id"] = (
-            list(ids) if self.many else ids[0]
-        )
+        params |= key_params(ids)
         connection = session.connection()
         counts: dict[str, int] = {}
         roots = 0
@@ -187,11 +192,22 @@ class HookCriteria:
         given = self.binds()
         return {old.key: new.effective_value for old, new in zip(held, given, strict=True)}
 
-
-@dataclass(frozen=True)
-class _Probe:
-    statement: Any
-    held: list[Any]
+    def remembered(
+        self, graph: ModelGraph, key: tuple[Any, ...], build: Callable[[], T]
+    ) -> tuple[T, dict[str, Any]]:
+        """What ``build`` makes around these criteria (statements), built once per ``key`` and
+        shape of the criteria while the graph's memo has room and the criteria can be cached;
+        with the parameters that give what was built around an earlier call's criteria this
+        call's values (none when built now). A ``None`` built is not held."""
+        full = (*key, self.shape)
+        held = graph.memo.get(full) if self.cacheable else None
+        if held is not None:
+            found, binds = held
+            return found, self.params(binds)
+        found = build()
+        if found is not None and self.cacheable and len(graph.memo) < MEMO_LIMIT:
+            graph.memo[full] = (found, self.binds())
+        return found, {}
 
 
 def blocked(
@@ -214,22 +230,20 @@ def blocked(
     template = template_plan(graph, node, many)
     hook = HookCriteria(template, permission, actor)
     stamp = OP if reserved is None or reserved is FROM_SEQUENCE else reserved
-    key = ("soft_probe", id(node), stamp is OP, many, wrap, hook.shape)
-    probe = graph.memo.get(key) if hook.cacheable else None
-    params: dict[str, Any] = {"tombstone_op": op_id if isinstance(op_id, int) else None}
-    params["tombstone_ids" if many else "tombstone_id"] = list(ids) if many else ids[0]
-    if probe is None:
+
+    def build() -> Any:
         sets = LinkedStamps(template, [stamp], wrap=wrap)
         criteria = probe_criteria(template, sets, hook.allowed)
         if not criteria:
-            return False
-        statement = select(*(exists().select_from(n.table).where(w) for n, w in criteria))
-        probe = _Probe(statement, hook.binds())
-        if hook.cacheable and len(graph.memo) < MEMO_LIMIT:
-            graph.memo[key] = probe
-    else:
-        params |= hook.params(probe.held)
-    return any(session.connection().execute(probe.statement, params).one())
+            return None
+        return select(*(exists().select_from(n.table).where(w) for n, w in criteria))
+
+    key = ("soft_probe", id(node), stamp is OP, many, wrap)
+    statement, params = hook.remembered(graph, key, build)
+    if statement is None:
+        return False
+    params |= {"tombstone_op": op_id if isinstance(op_id, int) else None} | key_params(ids)
+    return any(session.connection().execute(statement, params).one())
 
 
 def record_unless_blocked(
@@ -252,11 +266,8 @@ def record_unless_blocked(
     template = template_plan(graph, node, many)
     hook = HookCriteria(template, permission, actor)
     columns = list(values)
-    key = ("sqlite_record", id(node), many, wrap, tuple(columns), hook.shape)
-    built = graph.memo.get(key) if hook.cacheable else None
-    params = {f"tombstone_v_{name}": value for name, value in values.items()}
-    params["tombstone_ids" if many else "tombstone_id"] = list(ids) if many else ids[0]
-    if built is None:
+
+    def build() -> Any:
         sets = LinkedStamps(template, [NEXT_ROWID], wrap=wrap)
         probes = [
             exists().select_from(n.table).where(w)
@@ -268,11 +279,11 @@ def record_unless_blocked(
         )
         if probes:
             row = row.where(not_(or_(*probes)))
-        statement = insert(OPERATIONS).from_select(["id", *columns], row)
-        built = _Probe(statement, hook.binds())
-        if hook.cacheable and len(graph.memo) < MEMO_LIMIT:
-            graph.memo[key] = built
-    else:
-        params |= hook.params(built.held)
-    result = session.connection().execute(built.statement, params)
+        return insert(OPERATIONS).from_select(["id", *columns], row)
+
+    key = ("sqlite_record", id(node), many, wrap, tuple(columns))
+    statement, params = hook.remembered(graph, key, build)
+    params |= {f"tombstone_v_{name}": value for name, value in values.items()}
+    params |= key_params(ids)
+    result = session.connection().execute(statement, params)
     return int(result.lastrowid) if result.rowcount == 1 else None

@@ -27,7 +27,7 @@ from .inspect_rows import (
     token_of,
 )
 from .planner import NestedRows, Permission, Plan
-from .prepared import MEMO_LIMIT, HookCriteria, prepared_target, template_plan
+from .prepared import HookCriteria, key_params, prepared_target, template_plan
 from .sql import INTERNAL
 
 
@@ -45,7 +45,6 @@ class _Built:
     checked: Any  # the probes, then the summaries
     probes: int
     samples: list[Any]
-    held: list[Any]  # the hook criteria's parameters in the statements
 
 
 def prepared_preview(
@@ -67,18 +66,9 @@ def prepared_preview(
     many = len(target.ids) > 1
     template = template_plan(graph, target.node, many)
     hook = HookCriteria(template, permission, actor)
-    key = ("preview", id(target.node), many, wrap, sample_size, hook.shape)
-    built = graph.memo.get(key) if hook.cacheable else None
-    params: dict[str, Any] = {}
-    if built is None:
-        built = _build(template, hook, wrap, sample_size)
-        if hook.cacheable and len(graph.memo) < MEMO_LIMIT:
-            graph.memo[key] = built
-    else:
-        params |= hook.params(built.held)
-    params["tombstone_ids" if many else "tombstone_id"] = (
-        list(target.ids) if many else target.ids[0]
-    )
+    key = ("preview", id(target.node), many, wrap, sample_size)
+    built, params = hook.remembered(graph, key, lambda: _build(template, hook, wrap, sample_size))
+    params |= key_params(target.ids)
     row = session.execute(built.checked, params, execution_options=INTERNAL).one()
     if any(row[: built.probes]):
         return None
@@ -98,4 +88,4 @@ def _build(template: Plan, hook: HookCriteria, wrap: bool, sample_size: int) -> 
     ]
     checked = summary_statement(template, sets, *probes)
     samples = sample_statements(template, sets, sample_size)
-    return _Built(checked, len(probes), samples, hook.binds())
+    return _Built(checked, len(probes), samples)
