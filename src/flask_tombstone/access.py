@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, and_, false, literal
 
 from flask_tombstone.core.permission_cache import CachedPermission
 
@@ -167,3 +167,10 @@ def login_user() -> Any:
 def where_all(*criteria: Criterion) -> list[ColumnElement[bool]]:
     """The criteria that restrict something (``None`` restricts nothing)."""
     return [c for c in criteria if c is not None]
+
+
+def allowed_column(*criteria: Criterion) -> ColumnElement[Any]:
+    """A column saying whether every criterion holds for the row read with it (true when
+    none restricts): a row and the caller's right to act on it, in one statement."""
+    restricting = where_all(*criteria)
+    return and_(*restricting).label("tombstone_may") if restricting else literal(True)

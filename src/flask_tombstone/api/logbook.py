@@ -8,11 +8,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, jsonify
-from sqlalchemy import Select, Text, and_, cast, func, literal, or_, select
+from sqlalchemy import Select, Text, cast, func, or_, select
 from werkzeug.wrappers import Response
 
 from flask_tombstone import acting
-from flask_tombstone.access import Criterion, where_all
+from flask_tombstone.access import Criterion, allowed_column, where_all
 from flask_tombstone.core.errors import Conflict
 from flask_tombstone.core.operations import actor_id
 from flask_tombstone.core.records import Operation, OperationKind, OperationStatus
@@ -252,8 +252,7 @@ def _settleable(op_id: int, actor: Any, hook: Criterion, action: str) -> Operati
     lets them act on it, ``409`` (``not_deletion``) when it is no deletion to restore or
     purge. One statement reads the operation and whether ``hook`` lets them."""
     seen = where_all(api().access.operations(actor))
-    allowed = where_all(hook)
-    may = and_(*allowed).label("tombstone_may") if allowed else literal(True)
+    may = allowed_column(hook)
     found: Any = session().execute(select(Operation, may).where(Operation.id == op_id, *seen))
     found = found.first()
     if found is None:

@@ -9,9 +9,9 @@ import re
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import and_, inspect, literal, select
+from sqlalchemy import inspect, select
 
-from flask_tombstone.access import where_all
+from flask_tombstone.access import allowed_column, where_all
 from flask_tombstone.core.errors import InvalidTarget
 from flask_tombstone.core.graph import Node
 from flask_tombstone.core.keys import key_value
@@ -61,9 +61,8 @@ def load(model: type, node: Node, text: str, actor: Any) -> Any:
     state = api()
     pk = getattr(model, node.pk_key)
     seen = where_all(state.access.visible(actor, model))
-    allowed = where_all(state.access.deletable(actor, model))
     # The row and whether they may delete it, in one statement (one snapshot).
-    may = and_(*allowed).label("tombstone_may") if allowed else literal(True)
+    may = allowed_column(state.access.deletable(actor, model))
     found: Any = session().execute(select(model, may).where(pk == value, *seen)).first()
     if found is None:
         not_found()

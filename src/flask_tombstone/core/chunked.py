@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select, update
 
-from .errors import Blocked, Conflict, NotFound
+from .errors import Conflict, NotFound
 from .execute import stamp_soft
-from .inspect_rows import find_blockers
 from .operations import OPERATIONS, Request, atomic, close_operation, open_operation
 from .planner import ChunkRows, NestedRows, Plan, Target, plan_soft
 from .records import Operation, OperationKind, OperationStatus, utcnow
@@ -83,17 +82,7 @@ class ChunkedSoftDelete:
 
     def _refuse_blockers(self) -> None:
         sets = NestedRows(self.plan, wrap=self.wrap)
-        blockers, total = find_blockers(
-            self.session,
-            self.plan,
-            sets,
-            permission=self.tombstone._permission(),
-            actor=self.tombstone._hook_actor(
-                self.request.actor if self.request.principal is None else self.request.principal
-            ),
-        )
-        if total:
-            raise Blocked(blockers=blockers, total=total)
+        self.tombstone._check_blockers(self.session, self.plan, sets, self.request)
 
     def _resumed(self, op_id: int) -> tuple[int, int, dict[str, int]]:
         op = self.session.get(Operation, op_id, populate_existing=True)

@@ -268,6 +268,10 @@ class Tombstone(Auditing):
     def _hook_actor(self, actor: Any) -> Any:
         return actor_id(actor) if self.permission_actor == "recorded" else actor
 
+    def _request_hook_actor(self, request: Request) -> Any:
+        """What the permission hook receives for ``request``: its actor as given, when known."""
+        return self._hook_actor(request.actor if request.principal is None else request.principal)
+
     def _actor(self, actor: Any) -> Any:
         return actor if actor is not None or self.actor_loader is None else self.actor_loader()
 
@@ -454,7 +458,6 @@ class Tombstone(Auditing):
                 counts=stamped.counts,
                 created_at=now,
             )
-            principal = request.actor if request.principal is None else request.principal
             written = prepared.record_unless_blocked(
                 session,
                 self.graph,
@@ -462,7 +465,7 @@ class Tombstone(Auditing):
                 target.ids,
                 wrap,
                 self._permission(),
-                self._hook_actor(principal),
+                self._request_hook_actor(request),
                 values,
             )
             if written is not None:
@@ -482,7 +485,7 @@ class Tombstone(Auditing):
                 wrap,
                 op_id,
                 self._permission(),
-                self._hook_actor(request.actor if request.principal is None else request.principal),
+                self._request_hook_actor(request),
             )
         ):
             self._check_blockers(session, plan, sets, request)  # lists them, and refuses
@@ -514,7 +517,7 @@ class Tombstone(Auditing):
         values = one_statement.operation_values(
             request, root_model=target.node.name, target=target.description, now=now
         )
-        actor = self._hook_actor(request.actor if request.principal is None else request.principal)
+        actor = self._request_hook_actor(request)
         outcome = one_statement.run(
             session,
             self.graph,
@@ -622,9 +625,7 @@ class Tombstone(Auditing):
             plan,
             sets,
             permission=self._permission(),
-            actor=self._hook_actor(
-                request.actor if request.principal is None else request.principal
-            ),
+            actor=self._request_hook_actor(request),
         )
         if total:
             raise Blocked(blockers=blockers, total=total)
