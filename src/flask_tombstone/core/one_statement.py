@@ -208,11 +208,18 @@ def _build(plan: Plan, hook: HookCriteria, missing_ok: bool, values: dict[str, A
 
 
 def operation_values(
-    request: Request, *, root_model: str, target: dict[str, Any], now: datetime
+    request: Request,
+    *,
+    root_model: str,
+    target: dict[str, Any],
+    now: datetime,
+    kind: str = OperationKind.DELETE,
+    ref_op: int | None = None,
 ) -> dict[str, Any]:
-    """The operation row's columns other than its id and counts, finished at ``now``."""
+    """The operation row's columns other than its id and counts, finished at ``now``: a
+    delete's, or with ``kind`` and ``ref_op`` a restore's."""
     return {
-        "kind": OperationKind.DELETE,
+        "kind": kind,
         "status": OperationStatus.DONE,
         "actor": request.actor,
         "reason": request.reason,
@@ -221,7 +228,7 @@ def operation_values(
         "target": target,
         "effects": {},
         "context": request.context,
-        "ref_op": None,
+        "ref_op": ref_op,
         "created_at": now,
         "finished_at": now,
     }

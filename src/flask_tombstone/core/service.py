@@ -730,21 +730,14 @@ class Tombstone(Auditing):
     ) -> Operation | None:
         """PostgreSQL: :func:`.one_statement.restore`; ``None`` when, ``checked``, it found
         the deletion settled or a row that cannot come back, and wrote nothing."""
-        now = utcnow()
-        values = {
-            "kind": OperationKind.RESTORE,
-            "status": OperationStatus.DONE,
-            "actor": request.actor,
-            "reason": request.reason,
-            "request_id": request.request_id,
-            "root_model": op.root_model,
-            "target": {"operation": op.id},
-            "effects": {},
-            "context": request.context,
-            "ref_op": op.id,
-            "created_at": now,
-            "finished_at": now,
-        }
+        values = one_statement.operation_values(
+            request,
+            kind=OperationKind.RESTORE,
+            root_model=op.root_model,
+            target={"operation": op.id},
+            ref_op=op.id,
+            now=utcnow(),
+        )
         outcome = one_statement.restore(session, self.graph, nodes, values, checked=checked)
         if outcome.settled or outcome.blocked:
             return None
