@@ -59,8 +59,13 @@ LOOP_EACH = Comparison(
 BY_FILTER = (SOFT, HARD, SNAPSHOT, SNAPSHOT_COPY, LOOP_FLAT, LOOP_FLAT_FLOOR, LOOP_EACH)
 CASCADE_SOFT = Comparison("soft cascade", "cascade.engine", "cascade.floor", 1.5)
 RESTORE = Comparison("restore of the cascade", "restore.engine", "restore.floor", 1.5)
+# Issue 11: row 4 is judged as the engine within 1.1x the floor of the same work (the
+# floor itself is ~24-35x the loop); the loop ratio is printed for information.
+LOOP_TREE_WORK = Comparison(
+    "engine cascade / hand-written (same work)", "cascade.engine", "cascade.floor", 1.1
+)
 LOOP_TREE = Comparison(
-    "tutorial loop / engine cascade", "cascade.engine", "cascade.loop", 30.0, True
+    "tutorial loop / engine cascade", "cascade.engine", "cascade.loop", 30.0, True, True
 )
 LOOP_TREE_FLOOR = Comparison(
     "tutorial loop / hand-written", "cascade.floor", "cascade.loop", 30.0, True, True
@@ -72,7 +77,15 @@ CASCADE_HARD = Comparison(
 LOOP_TREE_HARD = Comparison(
     "tutorial loop / engine hard", "cascade_hard.engine", "cascade.loop", 30.0, True, True
 )
-CASCADE = (CASCADE_SOFT, RESTORE, LOOP_TREE, LOOP_TREE_FLOOR, CASCADE_HARD, LOOP_TREE_HARD)
+CASCADE = (
+    CASCADE_SOFT,
+    RESTORE,
+    LOOP_TREE_WORK,
+    LOOP_TREE,
+    LOOP_TREE_FLOOR,
+    CASCADE_HARD,
+    LOOP_TREE_HARD,
+)
 COUNTED = (
     ("soft.engine", "soft delete by filter"),
     ("hard.engine", "hard delete"),
@@ -172,6 +185,7 @@ def loop_verdict(results: list[DatabaseResult], sizes: list[int], loop_max: int)
     """The loop over the tree is the target (the ORM loads each item's comments, as the
     tutorials' schema makes it); the loop over the flat table is shown beside it, with what
     the hand-written statement itself achieves against that loop."""
+    work = ratio_verdict("", LOOP_TREE_WORK, results, the_tree)
     tree = ratio_verdict("", LOOP_TREE, results, the_tree)
     tree_floor = ratio_verdict("", LOOP_TREE_FLOOR, results, the_tree)
     tree_hard = ratio_verdict("", LOOP_TREE_HARD, results, the_tree)
@@ -179,21 +193,26 @@ def loop_verdict(results: list[DatabaseResult], sizes: list[int], loop_max: int)
     at = LOOP_AT if LOOP_AT in measured else max(measured, default=0)
     flat = ratio_verdict("", LOOP_FLAT, results, by_size([at]))
     floor = ratio_verdict("", LOOP_FLAT_FLOOR, results, by_size([at]))
-    name = "4. engine >= 30x faster than the tutorial's per-object loop (the 120k-row cascade)"
+    name = (
+        "4. engine <= 1.1x the hand-written floor of the tutorial loop's work "
+        "(the 120k-row cascade; the loop ratio for information)"
+    )
     detail = (
-        f"tree: {tree.detail} || for information: tree, hand-written UPDATEs "
+        f"engine / floor: {work.detail} || for information: tree, loop / engine "
+        f"{tree.detail}; tree, loop / hand-written UPDATEs "
         f"{tree_floor.detail}; tree, engine hard delete (the loop's own work) "
         f"{tree_hard.detail}; flat table, {at:,} rows (no dependents): "
         f"engine {flat.detail}; hand-written UPDATE {floor.detail}"
     )
     figures = {
+        "work": work.figures,
         "tree": tree.figures,
         "tree_floor": tree_floor.figures,
         "tree_hard": tree_hard.figures,
         "flat": flat.figures,
         "flat_floor": floor.figures,
     }
-    return Verdict(name, tree.passed, detail, figures, measured=tree.measured)
+    return Verdict(name, work.passed, detail, figures, measured=work.measured)
 
 
 def memory_verdict(results: list[DatabaseResult]) -> Verdict:

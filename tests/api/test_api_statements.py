@@ -74,6 +74,9 @@ def test_delete_reads_the_caller_and_the_row_once_each(app: Flask, api: Any, wor
     with recorded(app) as sent:
         response = caller.delete(f"/api/items/{world.max_item}")
     assert response.status_code == 204
+    statistics = [s for s in sent if "pg_stats" in s]
+    assert len(statistics) <= 1  # PostgreSQL's planner statistics: once a minute per engine
+    sent = [s for s in sent if s not in statistics]
     writing = next(i for i, s in enumerate(sent) if not s.upper().startswith("SELECT"))
     reads = sent[:writing]
     # The token with its account; the item, if the caller sees it, with whether they may

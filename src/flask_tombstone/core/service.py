@@ -31,6 +31,7 @@ from .errors import (
     Settled,
 )
 from .execute import journals, remove_hard, stamp_soft, unstamp
+from .fanout import Fanout
 from .graph import ModelGraph, Node
 from .graph_rules import build_graph
 from .inspect_rows import find_blockers, fingerprint
@@ -162,6 +163,7 @@ class Tombstone(Auditing):
         self._graph_mappers = -1  # how many mappers the registry had when the graph was built
         self._default_session: scoped_session[Any] | None = None
         self.listeners = Listeners(self)
+        self._fanout = Fanout()  # PostgreSQL: how big a delete by keys is, before it runs
         self._init_audit(
             sealed_with=sealed_with,
             audit_key=audit_key,
@@ -420,7 +422,7 @@ class Tombstone(Auditing):
         now = utcnow()  # the operation's time is its rows' deleted_at
         wrap = self._wrap(session)
         dialect = dialect_name(session)
-        if one_statement.fits(plan, dialect, expect):
+        if one_statement.fits(plan, dialect, expect) and self._fanout.small(session, plan):
             done = self._one_statement(session, plan, request, now, missing_ok)
             if done is not None:
                 return done
