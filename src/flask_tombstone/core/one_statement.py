@@ -55,7 +55,7 @@ from .errors import ConfigurationError
 from .execute import kept_as_they_are
 from .graph import ModelGraph, Node
 from .inspect_rows import probe_criteria
-from .operations import OPERATIONS, Request, next_in_sequence
+from .operations import OPERATIONS, Request, next_in_sequence, row_param, row_params
 from .planner import NestedRows, Permission, Plan
 from .prepared import MEMO_LIMIT, NOW, HookCriteria, key_params, prepared_target, template_plan
 from .records import OperationKind, OperationStatus
@@ -124,7 +124,7 @@ def run(
     hook = HookCriteria(template, permission, actor)
     key = ("one_statement", id(target.node), many, missing_ok, tuple(values))
     built, params = hook.remembered(graph, key, lambda: _build(template, hook, missing_ok, values))
-    params |= {f"tombstone_v_{name}": value for name, value in values.items()}
+    params |= row_params(values)
     params |= {"tombstone_now": now, "tombstone_expected": len(target.ids)}
     params |= key_params(target.ids)
     result = session.connection().execute(built.statement, params).one()
@@ -188,7 +188,7 @@ def _build(plan: Plan, hook: HookCriteria, missing_ok: bool, values: dict[str, A
     columns = list(values)
     row = select(
         op_id,
-        *(bindparam(f"tombstone_v_{name}", type_=OPERATIONS.c[name].type) for name in columns),
+        *(row_param(name) for name in columns),
         counts_json.cast(JSON),
     ).where(go)
     written = (
@@ -270,7 +270,7 @@ def restore(
         built = _build_restore(nodes, list(values), checked)
         if len(graph.memo) < MEMO_LIMIT:
             graph.memo[key] = built
-    params = {f"tombstone_v_{name}": value for name, value in values.items()}
+    params = row_params(values)
     new_id, settled, blocked, *numbers = session.connection().execute(built.statement, params).one()
     counts = {name: int(n) for name, n in zip(built.names, numbers, strict=True)}
     return Restored(None if new_id is None else int(new_id), bool(settled), bool(blocked), counts)
@@ -310,7 +310,7 @@ def _build_restore(nodes: list[Node], columns: list[str], checked: bool) -> _Res
         pairs += [cast(literal(node.name), String), func.nullif(count, 0)]
     counts_json = func.json_strip_nulls(func.json_build_object(*pairs))
     row = select(
-        *(bindparam(f"tombstone_v_{name}", type_=OPERATIONS.c[name].type) for name in columns),
+        *(row_param(name) for name in columns),
         counts_json.cast(JSON),
     )
     written = (

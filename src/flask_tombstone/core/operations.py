@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, exists, func, insert, select, update
+from sqlalchemy import JSON, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -135,9 +135,31 @@ def finish_operation(
 ) -> Operation:
     """Close an operation opened in this transaction: one UPDATE, and the row known as
     written, without reading it back."""
-    closing = _closing(counts, effects, done=True)
+    closing = closing_values(counts, effects)
     statement = update(OPERATIONS).where(OPERATIONS.c.id == opened.id).values(closing)
     session.connection().execute(statement)
+    return closed(session, opened, closing)
+
+
+def row_param(name: str) -> Any:
+    """The operation row's column ``name`` as a parameter of a statement built once (the
+    statement's values given by :func:`row_params`)."""
+    return bindparam(f"tombstone_v_{name}", type_=OPERATIONS.c[name].type)
+
+
+def row_params(values: dict[str, Any]) -> dict[str, Any]:
+    """The operation row's ``values`` as :func:`row_param`'s parameters take them."""
+    return {f"tombstone_v_{name}": value for name, value in values.items()}
+
+
+def closing_values(counts: dict[str, int], effects: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The columns :func:`finish_operation` writes: done, now, with these counts."""
+    return _closing(counts, effects, done=True)
+
+
+def closed(session: Session, opened: Opened, closing: dict[str, Any]) -> Operation:
+    """The :class:`Operation` of ``opened`` once ``closing`` was written (by
+    :func:`finish_operation` or a caller's own ``UPDATE``), without reading it back."""
     session.info[FINISHED] = True
     return as_loaded(session, {"id": opened.id} | opened.values | closing)
 
@@ -201,7 +223,7 @@ def finished_row(
         ref_op=ref_op,
         created_at=created_at,
     )
-    return values | _closing(counts, effects, done=True)
+    return values | closing_values(counts, effects)
 
 
 def recorded(session: Session, op_id: int, values: dict[str, Any]) -> Operation:

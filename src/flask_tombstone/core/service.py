@@ -45,6 +45,8 @@ from .operations import (
     actor_id,
     as_loaded,
     atomic,
+    closed,
+    closing_values,
     finish_operation,
     finished_row,
     open_operation,
@@ -475,7 +477,26 @@ class Tombstone(Auditing):
                 op.target_rows = stamped.roots
                 return op
             self._check_blockers(session, plan, sets, request)  # lists them, and refuses
-        if (
+        if opened is not None and expect is None and prepared_target(target):
+            # MariaDB: the probe is the WHERE of the operation row's closing UPDATE.
+            assert target.ids is not None
+            closing = closing_values(stamped.counts)
+            if prepared.close_unless_blocked(
+                session,
+                self.graph,
+                target.node,
+                target.ids,
+                wrap,
+                self._permission(),
+                self._request_hook_actor(request),
+                opened.id,
+                closing,
+            ):
+                op = closed(session, opened, closing)
+                op.target_rows = stamped.roots
+                return op
+            self._check_blockers(session, plan, sets, request)  # lists them, and refuses
+        elif (
             target.ids is None
             or not prepared_target(target)
             or prepared.blocked(
