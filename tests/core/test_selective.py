@@ -39,7 +39,8 @@ def test_a_restore_reads_its_rows_by_index_under_misleading_statistics(
     plans: list[str] = []
 
     def explain(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.startswith("SELECT EXISTS"):
+        # The probes: a statement of their own, or the WHERE of the first UPDATE.
+        if statement.startswith(("SELECT EXISTS", "UPDATE item", "UPDATE comment")):
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
             plans.extend(str(row[-1]) for row in rows)
 

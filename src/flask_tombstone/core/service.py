@@ -70,6 +70,7 @@ from .restore import (
     parent_operations,
     restorable_nodes,
     unique_conflicts,
+    unstamp_unless_conflicts,
 )
 from .sealing import Auditing
 from .snapshots import read_snapshots
@@ -694,7 +695,13 @@ class Tombstone(Auditing):
             # statement itself, which writes nothing if there are any (or conflicts).
             source, maybe_settled = self._operation_row(op_id, session, lock=True)
             nodes = restorable_nodes(self.graph, source.counts)
-            done = self._restore_in_one(session, request, source, nodes, True) if in_one else None
+            if in_one:
+                done = self._restore_in_one(session, request, source, nodes, True)
+            else:  # SQLite, MariaDB: the first UPDATE checks what stands in the way
+                if maybe_settled:
+                    self._refuse_settled(op_id, session, lock=True)
+                    maybe_settled = False
+                done = self._restore_gated(session, request, source, nodes)
             if done is None:
                 if maybe_settled:
                     self._refuse_settled(op_id, session, lock=True)
@@ -735,18 +742,18 @@ class Tombstone(Auditing):
             else:
                 counts = unstamp(session, op_nodes, [op.id], wrap)
                 _refuse_empty(op, counts)
-                # Nothing needs the restore's id before its work: written once, finished.
-                done = record_operation(
-                    session,
-                    request,
-                    kind=OperationKind.RESTORE,
-                    root_model=op.root_model,
-                    target={"operation": op.id},
-                    counts=counts,
-                    ref_op=op.id,
-                )
+                done = _record_restore(session, request, op, counts)
             restored.append(done)
         return restored[0], nodes
+
+    def _restore_gated(
+        self, session: Session, request: Request, op: Operation, nodes: list[Node]
+    ) -> Operation | None:
+        """SQLite, MariaDB: :func:`.restore.unstamp_unless_conflicts`, then the restore's
+        row; ``None`` when something may stand in the way, and nothing was written."""
+        wrap = self._wrap(session)
+        counts = unstamp_unless_conflicts(session, self.graph, nodes, op.id, wrap)
+        return None if counts is None else _record_restore(session, request, op, counts)
 
     def _restore_in_one(
         self, session: Session, request: Request, op: Operation, nodes: list[Node], checked: bool
@@ -907,6 +914,22 @@ class Tombstone(Auditing):
         """``(table name, row as a dict)`` for every row hard-delete or purge operation
         ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled."""
         return read_snapshots(self.session_for(None, session), op_id)
+
+
+def _record_restore(
+    session: Session, request: Request, op: Operation, counts: dict[str, int]
+) -> Operation:
+    """The row of the restore of ``op`` that brought back ``counts``: nothing needed its id
+    before its work, so it is written once, finished."""
+    return record_operation(
+        session,
+        request,
+        kind=OperationKind.RESTORE,
+        root_model=op.root_model,
+        target={"operation": op.id},
+        counts=counts,
+        ref_op=op.id,
+    )
 
 
 def _refuse_empty(op: Operation, counts: dict[str, int]) -> None:
