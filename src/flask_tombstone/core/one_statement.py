@@ -55,7 +55,14 @@ from .errors import ConfigurationError
 from .execute import kept_as_they_are
 from .graph import ModelGraph, Node
 from .inspect_rows import probe_criteria
-from .operations import OPERATIONS, Request, next_in_sequence, row_param, row_params
+from .operations import (
+    OPERATIONS,
+    Request,
+    next_in_sequence,
+    restored_or_purged,
+    row_param,
+    row_params,
+)
 from .planner import NestedRows, Permission, Plan
 from .prepared import MEMO_LIMIT, NOW, HookCriteria, key_params, prepared_target, template_plan
 from .records import OperationKind, OperationStatus
@@ -280,10 +287,7 @@ def _build_restore(nodes: list[Node], columns: list[str], checked: bool) -> _Res
     ref = bindparam("tombstone_v_ref_op", type_=Integer())
     go: Any = None
     if checked:
-        settled = exists().where(
-            OPERATIONS.c.ref_op == ref,
-            OPERATIONS.c.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
-        )
+        settled = restored_or_purged(ref)
         probes = conflict_probes(nodes, [ref], wrap=False)
         blocked = or_(*probes) if probes else false()
         verdict = select(settled.label("settled"), blocked.label("blocked")).cte(

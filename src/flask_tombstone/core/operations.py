@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from .errors import DatabaseFailure
@@ -283,10 +283,16 @@ def as_loaded(session: Session, values: dict[str, Any]) -> Operation:
         for name, value in row.items():
             set_committed_value(held, name, value)
         return held
-    operation = Operation(**row)
+    # Built as the ORM's loading builds an instance: the values straight into its dict, as
+    # committed (no history, no attribute events), then attached by its identity.
+    operation = _MANAGER.new_instance()
+    operation.__dict__.update(row)
     make_transient_to_detached(operation)
     session.add(operation)
     return operation
+
+
+_MANAGER = manager_of_class(Operation)
 
 
 def _as_stored(value: Any) -> Any:
@@ -332,6 +338,15 @@ def settled_by(op_id_column: Any, kinds: tuple[str, ...]) -> Any:
         other.c.ref_op == op_id_column,
         other.c.kind.in_(kinds),
         other.c.status == OperationStatus.DONE,
+    )
+
+
+def restored_or_purged(ref: Any) -> Any:
+    """``EXISTS`` a restore or purge of the deletion ``ref``, finished or running: what
+    refuses its restore."""
+    other = OPERATIONS.alias("settling")
+    return exists().where(
+        other.c.ref_op == ref, other.c.kind.in_((OperationKind.RESTORE, OperationKind.PURGE))
     )
 
 

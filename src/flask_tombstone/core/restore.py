@@ -18,6 +18,7 @@ from .errors import RestoreConflict, RowRef
 from .execute import kept_as_they_are
 from .graph import ModelGraph, Node
 from .keys import json_key
+from .operations import restored_or_purged
 from .planner import StampedRows
 from .policy import Rule
 from .prepared import MEMO_LIMIT
@@ -60,13 +61,14 @@ def unstamp_unless_conflicts(
     session: Session, graph: ModelGraph, nodes: list[Node], op_id: int, wrap: bool
 ) -> dict[str, int] | None:
     """SQLite and MariaDB: bring back the rows operation ``op_id`` stamped, model by model
-    (parents first), the first model's ``UPDATE`` carrying :func:`conflict_probes` in its
-    ``WHERE``: a restore nothing stands in the way of pays no round trip for its checks.
-    ``None`` when that first ``UPDATE`` brought nothing back — something stands in the way,
-    or those rows are gone — and nothing changed: the caller then lists why the general way.
-    Once it has run, nothing the probes read changes before the commit (SQLite's write lock;
-    InnoDB's shared locks on what a write's subqueries read). Statements built once per set
-    of models."""
+    (parents first), the first model's ``UPDATE`` carrying in its ``WHERE`` whether the
+    deletion was restored or purged (or is being purged) and :func:`conflict_probes`: a
+    restore nothing stands in the way of pays no round trip for its checks. ``None`` when
+    that first ``UPDATE`` brought nothing back — something stands in the way, or those rows
+    are gone — and nothing changed: the caller then says why the general way. What the
+    probes read cannot change before the commit once they have run (SQLite's write lock;
+    InnoDB's shared locks on what a write's subqueries read, which read what is committed
+    now, not the transaction's snapshot). Statements built once per set of models."""
     key = ("restore_gated", tuple(id(node) for node in nodes), wrap)
     statements = graph.memo.get(key)
     if statements is None:
@@ -86,12 +88,12 @@ def unstamp_unless_conflicts(
 def _gated_unstamps(nodes: list[Node], wrap: bool) -> list[Any]:
     op = bindparam("tombstone_op", type_=Integer())
     sets = StampedRows([op], wrap=wrap)
-    probes = conflict_probes(nodes, [op], wrap)
+    probes = [restored_or_purged(op), *conflict_probes(nodes, [op], wrap)]
     statements = []
     for number, node in enumerate(nodes):
         values = kept_as_they_are(node.table) | {"deleted_at": None, "deleted_by_op": None}
         where = sets.stamp(node)
-        if number == 0 and probes:
+        if number == 0:
             where = and_(where, not_(or_(*probes)))
         statements.append(update(node.table).where(where).values(values))
     return statements

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Select, bindparam, exists, func, select, update
+from sqlalchemy import MetaData, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import one_statement, prepared
@@ -53,6 +53,7 @@ from .operations import (
     record_operation,
     recorded,
     reserved_id,
+    restored_or_purged,
     settled_by,
     trash_query,
 )
@@ -93,7 +94,6 @@ SETTLING = (
     .order_by(OPERATIONS.c.id)
 )
 SETTLING_LOCKED = SETTLING.with_for_update(read=True)
-_LATER = OPERATIONS.alias("later")
 # SQLite locks no row: a write takes the database's lock, before the read, so that a
 # concurrent restore or purge waits for this transaction and reads what it committed; the
 # write returns the row, and whether a restore or purge of it is recorded.
@@ -103,12 +103,7 @@ SQLITE_LOCKED = (
     .values(id=OPERATIONS.c.id)
     .returning(
         *OPERATIONS.c,
-        exists()
-        .where(
-            _LATER.c.ref_op == bindparam("tombstone_op"),
-            _LATER.c.kind.in_((OperationKind.RESTORE, OperationKind.PURGE)),
-        )
-        .label("tombstone_settled"),
+        restored_or_purged(bindparam("tombstone_op")).label("tombstone_settled"),
     )
 )
 SessionTarget = sessionmaker[Any] | scoped_session[Any] | type[Session] | Session
@@ -691,16 +686,14 @@ class Tombstone(Auditing):
         request = self._request(actor, reason, request_id, context)
         in_one = dialect_name(session) == "postgresql"
         with atomic(session):
-            # On PostgreSQL the deletion's restores and purges are read by the restoring
-            # statement itself, which writes nothing if there are any (or conflicts).
+            # The deletion's restores and purges, and what stands in the way, are read by
+            # the restoring statement itself (PostgreSQL) or its first UPDATE (elsewhere),
+            # which write nothing if there are any; then the general path says why.
             source, maybe_settled = self._operation_row(op_id, session, lock=True)
             nodes = restorable_nodes(self.graph, source.counts)
             if in_one:
                 done = self._restore_in_one(session, request, source, nodes, True)
-            else:  # SQLite, MariaDB: the first UPDATE checks what stands in the way
-                if maybe_settled:
-                    self._refuse_settled(op_id, session, lock=True)
-                    maybe_settled = False
+            else:  # SQLite, MariaDB: the first UPDATE checks the same
                 done = self._restore_gated(session, request, source, nodes)
             if done is None:
                 if maybe_settled:
