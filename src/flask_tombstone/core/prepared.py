@@ -210,119 +210,98 @@ class HookCriteria:
         return found, {}
 
 
-def blocked(
-    session: Any,
-    graph: ModelGraph,
-    node: Node,
-    ids: tuple[Any, ...],
-    reserved: Any,
-    wrap: bool,
-    op_id: Any,
-    permission: Permission | None,
-    actor: Any,
-) -> bool:
-    """Whether any check or the permission hook refuses the soft delete of ``node``'s rows
-    ``ids`` (and their dependents) stamped with ``op_id``: :func:`.inspect_rows.find_blockers`'s
-    first statement, built once per (model, database, one key or several, shape of the hook's
-    criteria), reading each model's rows through their parents' keys (:class:`LinkedStamps`).
-    Its caller lists the blockers the general way when there are any."""
-    many = len(ids) > 1
-    template = template_plan(graph, node, many)
-    hook = HookCriteria(template, permission, actor)
-    stamp = OP if reserved is None or reserved is FROM_SEQUENCE else reserved
+@dataclass(frozen=True)
+class StampedChecks:
+    """The checks of a soft delete by keys (``ids`` of ``node``), with the permission hook's
+    criteria for ``actor``, over the rows it stamped: :func:`.inspect_rows.find_blockers`'s
+    first statement on its own (:meth:`blocked`), or as the ``WHERE`` of a write of the
+    operation row the delete makes anyway (:meth:`record_unless_blocked`,
+    :meth:`close_unless_blocked`: one statement fewer). Each statement is built once per
+    (model, database, one key or several, shape of the hook's criteria) and reads each
+    model's stamped rows through their parents' keys (:class:`LinkedStamps`); when one finds
+    anything, the caller lists the blockers the general way."""
 
-    def build() -> Any:
-        probes = _stamped_probes(template, hook, stamp, wrap)
-        return select(*probes) if probes else None
+    graph: ModelGraph
+    node: Node
+    ids: tuple[Any, ...]
+    wrap: bool
+    permission: Permission | None
+    actor: Any
 
-    key = ("soft_probe", id(node), stamp is OP, many, wrap)
-    statement, params = hook.remembered(graph, key, build)
-    if statement is None:
-        return False
-    params |= {"tombstone_op": op_id if isinstance(op_id, int) else None} | key_params(ids)
-    return any(session.connection().execute(statement, params).one())
+    def blocked(self, session: Any, reserved: Any, op_id: Any) -> bool:
+        """Whether any check refuses the rows stamped with ``op_id`` (``reserved``: its
+        form, :func:`.operations.reserved_id`)."""
+        stamp = OP if reserved is None or reserved is FROM_SEQUENCE else reserved
 
+        def build(probes: list[Any], columns: tuple[str, ...]) -> Any:
+            return select(*probes) if probes else None
 
-def record_unless_blocked(
-    session: Any,
-    graph: ModelGraph,
-    node: Node,
-    ids: tuple[Any, ...],
-    wrap: bool,
-    permission: Permission | None,
-    actor: Any,
-    values: dict[str, Any],
-) -> int | None:
-    """SQLite: write the finished operation row (``values``, its id ``max(id) + 1``, the one
-    its rows were stamped with) only if no check or permission refuses what was stamped — the
-    probe of :func:`blocked` as the ``WHERE`` of the ``INSERT … SELECT``: one statement
-    fewer per delete. The row's id, or ``None`` when refused (nothing written; the caller
-    lists why). The transaction holds SQLite's write lock since its first stamp: nothing
-    changes between the probe and the write."""
-    many = len(ids) > 1
-    template = template_plan(graph, node, many)
-    hook = HookCriteria(template, permission, actor)
-    columns = list(values)
+        known = op_id if isinstance(op_id, int) else None
+        result = self._run(session, "soft_probe", stamp, {}, build, {"tombstone_op": known})
+        return result is not None and any(result.one())
 
-    def build() -> Any:
-        probes = _stamped_probes(template, hook, NEXT_ROWID, wrap)
-        row = select(
-            NEXT_ROWID,
-            *(row_param(name) for name in columns),
-        )
-        if probes:
-            row = row.where(not_(or_(*probes)))
-        return insert(OPERATIONS).from_select(["id", *columns], row)
+    def record_unless_blocked(self, session: Any, values: dict[str, Any]) -> int | None:
+        """SQLite: write the finished operation row (``values``, its id ``max(id) + 1``, the
+        one its rows were stamped with) only if no check refuses them: an ``INSERT …
+        SELECT`` whose ``WHERE`` is the probe. The row's id, or ``None`` when refused
+        (nothing written). The transaction holds SQLite's write lock since its first stamp:
+        nothing changes between the probe and the write."""
 
-    key = ("sqlite_record", id(node), many, wrap, tuple(columns))
-    statement, params = hook.remembered(graph, key, build)
-    params |= row_params(values)
-    params |= key_params(ids)
-    result = session.connection().execute(statement, params)
-    return int(result.lastrowid) if result.rowcount == 1 else None
+        def build(probes: list[Any], columns: tuple[str, ...]) -> Any:
+            row = select(NEXT_ROWID, *(row_param(name) for name in columns))
+            if probes:
+                row = row.where(not_(or_(*probes)))
+            return insert(OPERATIONS).from_select(["id", *columns], row)
 
+        result = self._run(session, "sqlite_record", NEXT_ROWID, values, build, {})
+        assert result is not None
+        return int(result.lastrowid) if result.rowcount == 1 else None
 
-def close_unless_blocked(
-    session: Any,
-    graph: ModelGraph,
-    node: Node,
-    ids: tuple[Any, ...],
-    wrap: bool,
-    permission: Permission | None,
-    actor: Any,
-    op_id: int,
-    closing: dict[str, Any],
-) -> bool:
-    """MariaDB: close the operation opened ``running`` as ``op_id`` (the id its rows were
-    stamped with) with ``closing`` (:func:`.operations.closing_values`) only if no check or
-    permission refuses what was stamped — the probe of :func:`blocked` as the ``WHERE`` of
-    the closing ``UPDATE``: one statement fewer per delete. Whether it was closed (``False``:
-    refused, nothing changed; the caller lists why). The probes read the stamped rows this
-    transaction holds locked, and take shared locks on what they read besides (as
-    InnoDB's reads inside a write do), so nothing they saw changes before the commit."""
-    many = len(ids) > 1
-    template = template_plan(graph, node, many)
-    hook = HookCriteria(template, permission, actor)
-    columns = list(closing)
+    def close_unless_blocked(self, session: Any, op_id: int, closing: dict[str, Any]) -> bool:
+        """MariaDB: close the operation opened ``running`` as ``op_id`` with ``closing``
+        (:func:`.operations.closing_values`) only if no check refuses its rows: an
+        ``UPDATE`` whose ``WHERE`` is the probe. Whether it was closed (``False``: refused,
+        nothing changed). The probes read the stamped rows this transaction holds locked and
+        take shared locks on what they read besides (as InnoDB's reads inside a write do),
+        so nothing they saw changes before the commit."""
 
-    def build() -> Any:
-        values = {name: row_param(name) for name in columns}
-        statement = update(OPERATIONS).where(OPERATIONS.c.id == OP).values(values)
-        probes = _stamped_probes(template, hook, OP, wrap)
-        return statement.where(not_(or_(*probes))) if probes else statement
+        def build(probes: list[Any], columns: tuple[str, ...]) -> Any:
+            values = {name: row_param(name) for name in columns}
+            statement = update(OPERATIONS).where(OPERATIONS.c.id == OP).values(values)
+            return statement.where(not_(or_(*probes))) if probes else statement
 
-    key = ("close_unless_blocked", id(node), many, wrap, tuple(columns))
-    statement, params = hook.remembered(graph, key, build)
-    params |= row_params(closing)
-    params |= {"tombstone_op": op_id} | key_params(ids)
-    return int(session.connection().execute(statement, params).rowcount) == 1
+        params = {"tombstone_op": op_id}
+        result = self._run(session, "close_unless_blocked", OP, closing, build, params)
+        assert result is not None
+        return int(result.rowcount) == 1
 
+    def _run(
+        self,
+        session: Any,
+        name: str,
+        stamp: Any,
+        values: dict[str, Any],
+        build: Callable[[list[Any], tuple[str, ...]], Any],
+        params: dict[str, Any],
+    ) -> Any:
+        """Run the statement ``build`` makes around the probes over the rows stamped with
+        ``stamp`` and the operation row's ``values`` (``None``: nothing to run)."""
+        many = len(self.ids) > 1
+        template = template_plan(self.graph, self.node, many)
+        hook = HookCriteria(template, self.permission, self.actor)
+        columns = tuple(values)
 
-def _stamped_probes(template: Plan, hook: HookCriteria, stamp: Any, wrap: bool) -> list[Any]:
-    """The checks' and the permission hook's probes (``EXISTS``) over the rows stamped with
-    ``stamp``, each model's read through its parents' keys (:class:`LinkedStamps`)."""
-    sets = LinkedStamps(template, [stamp], wrap=wrap)
-    return [
-        exists().select_from(n.table).where(w)
-        for n, w in probe_criteria(template, sets, hook.allowed)
-    ]
+        def probes() -> Any:
+            sets = LinkedStamps(template, [stamp], wrap=self.wrap)
+            found = [
+                exists().select_from(n.table).where(w)
+                for n, w in probe_criteria(template, sets, hook.allowed)
+            ]
+            return build(found, columns)
+
+        key = (name, id(self.node), stamp is OP, many, self.wrap, columns)
+        statement, held = hook.remembered(self.graph, key, probes)
+        if statement is None:
+            return None
+        held |= params | row_params(values) | key_params(self.ids)
+        return session.connection().execute(statement, held)

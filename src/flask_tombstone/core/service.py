@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import MetaData, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
-from . import one_statement, prepared
+from . import one_statement
 from .arguments import (
     check_age,
     check_context,
@@ -60,7 +60,7 @@ from .operations import (
 from .permission_cache import CachedPermission, PermissionKey
 from .planner import NestedRows, Permission, Plan, StampedRows, Target, plan_hard, plan_soft
 from .policy import Policy
-from .prepared import prepared_target, soft_stamps
+from .prepared import StampedChecks, prepared_target, soft_stamps
 from .preview import Preview, build_preview
 from .preview_prepared import prepared_preview
 from .purge import Purger, PurgeReport
@@ -447,9 +447,19 @@ class Tombstone(Auditing):
         op_id = stamped.op_id  # known now (PostgreSQL's came back with the first statement)
         sets = StampedRows([op_id], wrap=wrap)
         self._check_found(session, target, stamped.roots, missing_ok, op_id)
-        if reserved is NEXT_ROWID and expect is None and prepared_target(target):
-            # SQLite: the probe is the WHERE of the operation row's INSERT (one statement).
+        checks = None
+        if prepared_target(target):
             assert target.ids is not None
+            checks = StampedChecks(
+                self.graph,
+                target.node,
+                target.ids,
+                wrap,
+                self._permission(),
+                self._request_hook_actor(request),
+            )
+        if checks is not None and expect is None and reserved is NEXT_ROWID:
+            # SQLite: the probe is the WHERE of the operation row's INSERT (one statement).
             values = finished_row(
                 request,
                 kind=OperationKind.DELETE,
@@ -458,55 +468,21 @@ class Tombstone(Auditing):
                 counts=stamped.counts,
                 created_at=now,
             )
-            written = prepared.record_unless_blocked(
-                session,
-                self.graph,
-                target.node,
-                target.ids,
-                wrap,
-                self._permission(),
-                self._request_hook_actor(request),
-                values,
-            )
+            written = checks.record_unless_blocked(session, values)
             if written is not None:
                 op = recorded(session, written, values)
                 op.target_rows = stamped.roots
                 return op
             self._check_blockers(session, plan, sets, request)  # lists them, and refuses
-        if opened is not None and expect is None and prepared_target(target):
+        elif checks is not None and expect is None and opened is not None:
             # MariaDB: the probe is the WHERE of the operation row's closing UPDATE.
-            assert target.ids is not None
             closing = closing_values(stamped.counts)
-            if prepared.close_unless_blocked(
-                session,
-                self.graph,
-                target.node,
-                target.ids,
-                wrap,
-                self._permission(),
-                self._request_hook_actor(request),
-                opened.id,
-                closing,
-            ):
+            if checks.close_unless_blocked(session, opened.id, closing):
                 op = closed(session, opened, closing)
                 op.target_rows = stamped.roots
                 return op
             self._check_blockers(session, plan, sets, request)  # lists them, and refuses
-        elif (
-            target.ids is None
-            or not prepared_target(target)
-            or prepared.blocked(
-                session,
-                self.graph,
-                target.node,
-                target.ids,
-                reserved,
-                wrap,
-                op_id,
-                self._permission(),
-                self._request_hook_actor(request),
-            )
-        ):
+        elif checks is None or checks.blocked(session, reserved, op_id):
             self._check_blockers(session, plan, sets, request)  # lists them, and refuses
         if expect is not None:
             self._check_token(session, plan, sets, expect)
