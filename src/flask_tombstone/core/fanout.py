@@ -9,8 +9,9 @@ row more than the general path's statements (measured: 1.24x the hand-written fl
 is among the column's most common values, otherwise the rows the other values share; the
 levels below the target use the column's rows per distinct value.
 
-Statistics are read in one statement per engine for the columns a delete needs, and kept
-for :data:`FRESH_SECONDS` (they change only when the database analyzes the table). A column
+Statistics are read in one statement per engine and target model for the columns its
+delete follows, and kept for :data:`FRESH_SECONDS` (they change only when the database
+analyzes the table). A column
 without statistics (never analyzed: a new or small table) counts as no rows, as the
 planner's own guess for a table it has not seen would be small too.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -90,12 +91,36 @@ class ColumnStats:
 _Key = tuple[str, str]  # (the table, as to_regclass reads it; the column)
 
 
+@dataclass(frozen=True)
+class _Levels:
+    """A delete's plan as the estimate reads it: per step after the target's, its links as
+    (the parent step's position, 0 for the target; the link column's statistics)."""
+
+    node: Any  # the target's node the plan is of
+    links: list[list[tuple[int, ColumnStats | None]]]
+    expires: float
+
+    def estimate(self, ids: tuple[Any, ...]) -> float:
+        rows = [float(len(ids))]
+        for links in self.links:
+            total = 0.0
+            for parent, column in links:
+                if column is None:
+                    continue
+                if parent == 0:
+                    total += sum(column.for_key(key) for key in ids)
+                else:
+                    total += rows[parent] * column.per_key()
+            rows.append(total)
+        return sum(rows)
+
+
 class Fanout:
-    """The statistics of the foreign key columns deletes follow, per engine."""
+    """The statistics of the foreign key columns deletes follow, per engine, and each
+    target model's plan read against them."""
 
     def __init__(self) -> None:
-        self._known: WeakKeyDictionary[Engine, dict[_Key, tuple[float, ColumnStats | None]]]
-        self._known = WeakKeyDictionary()
+        self._known: WeakKeyDictionary[Engine, dict[int, _Levels]] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def small(self, session: Session, plan: Plan) -> bool:
@@ -107,46 +132,38 @@ class Fanout:
         """The estimated rows the delete by keys of ``plan`` stamps, every model's."""
         target = plan.target
         assert target.ids is not None
-        links = [edge for step in plan.steps[1:] for edge, _ in step.links]
-        if not links:
+        if len(plan.steps) == 1:
             return float(len(target.ids))
         connection = session.connection()
-        names = {id(edge): _key(connection.dialect, edge.column) for edge in links}
-        stats = self._stats(connection.engine, connection, names.values())
-        estimated = {id(target.node): float(len(target.ids))}
-        for step in plan.steps[1:]:
-            total = 0.0
-            for edge, _ in step.links:
-                column = stats.get(names[id(edge)])
-                if column is None:
-                    continue
-                if edge.parent is target.node:
-                    total += sum(column.for_key(key) for key in target.ids)
-                else:
-                    total += estimated.get(id(edge.parent), 0.0) * column.per_key()
-            estimated[id(step.node)] = total
-        return sum(estimated.values())
+        known = self._known.get(connection.engine)
+        levels = None if known is None else known.get(id(target.node))
+        if levels is None or levels.node is not target.node or levels.expires < time.monotonic():
+            levels = self._read(connection, plan)
+        return levels.estimate(target.ids)
 
-    def _stats(
-        self, engine: Engine, connection: Any, keys: Iterable[_Key]
-    ) -> dict[_Key, ColumnStats | None]:
-        now = time.monotonic()
+    def _read(self, connection: Any, plan: Plan) -> _Levels:
+        """Read the statistics of ``plan``'s links (one statement) and keep them."""
+        position = {id(step.node): number for number, step in enumerate(plan.steps)}
+        keys = {
+            id(edge): _key(connection.dialect, edge.column)
+            for step in plan.steps[1:]
+            for edge, _ in step.links
+        }
+        wanted = sorted(set(keys.values()))
+        rows = connection.execute(
+            _READ, {"tables": [t for t, _ in wanted], "columns": [c for _, c in wanted]}
+        ).all()
+        stats: dict[_Key, ColumnStats | None] = dict.fromkeys(wanted)
+        for table, column, *figures in rows:
+            stats[(table, column)] = ColumnStats.read(*figures)
+        links = [
+            [(position.get(id(edge.parent), 0), stats[keys[id(edge)]]) for edge, _ in step.links]
+            for step in plan.steps[1:]
+        ]
+        levels = _Levels(plan.target.node, links, time.monotonic() + FRESH_SECONDS)
         with self._lock:
-            known = self._known.setdefault(engine, {})
-            wanted = set(keys)
-            stale = sorted(k for k in wanted if k not in known or known[k][0] < now)
-        if stale:
-            rows = connection.execute(
-                _READ, {"tables": [t for t, _ in stale], "columns": [c for _, c in stale]}
-            ).all()
-            read: dict[_Key, ColumnStats | None] = dict.fromkeys(stale)
-            for table, column, *figures in rows:
-                read[(table, column)] = ColumnStats.read(*figures)
-            with self._lock:
-                for key, value in read.items():
-                    known[key] = (now + FRESH_SECONDS, value)
-        with self._lock:
-            return {key: known[key][1] for key in wanted if key in known}
+            self._known.setdefault(connection.engine, {})[id(plan.target.node)] = levels
+        return levels
 
 
 def _key(dialect: Any, column: Column[Any]) -> _Key:
