@@ -14,15 +14,20 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     String,
     and_,
     cast,
     exists,
     func,
+    literal,
     literal_column,
     not_,
+    null,
     select,
+    type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -228,6 +233,53 @@ def read_samples(
             continue
         rows = session.execute(query, params, execution_options=INTERNAL).all()
         samples[node.name] = [row_ref(node, r) for r in rows]
+    return samples
+
+
+def samples_in_one(plan: Plan, statements: list[Any], *, cast_nulls: bool) -> Any:
+    """:func:`sample_statements` as one statement (``None``: none asked): each model's
+    samples a derived table of their own (its ``ORDER BY … LIMIT`` kept), joined with
+    ``UNION ALL``, each model's key and label in columns of their own (``NULL`` in the other
+    models' rows, typed so that every value comes back as its own query would give it: with
+    ``cast_nulls`` — PostgreSQL, which types a ``UNION``'s columns branch by branch — as
+    ``CAST(NULL AS …)``, elsewhere for SQLAlchemy only, MariaDB having no ``CAST`` to some
+    types),
+    ordered by model, then key. Read with :func:`read_samples_in_one`."""
+    nodes = plan.nodes
+    parts = []
+    for number, query in enumerate(statements):
+        if query is None:
+            continue
+        own = query.subquery(f"tombstone_s{number}")
+        columns: list[Any] = [literal(number, Integer()).label("tombstone_m")]
+        for other, node in enumerate(nodes):
+            if other == number:
+                key, label = own.c[0], own.c[1]
+            else:
+                typed = cast if cast_nulls else type_coerce
+                key = typed(null(), node.pk.type)
+                label = typed(null(), node.label_column.type)
+            columns += [key.label(f"tombstone_k{other}"), label.label(f"tombstone_l{other}")]
+        parts.append(select(*columns))
+    if not parts:
+        return None
+    combined = union_all(*parts)
+    keys = [combined.selected_columns[f"tombstone_k{n}"] for n in range(len(nodes))]
+    return combined.order_by(combined.selected_columns.tombstone_m, *keys)
+
+
+def read_samples_in_one(
+    session: Session, plan: Plan, statement: Any, params: dict[str, Any]
+) -> dict[str, list[RowRef]]:
+    """Run :func:`samples_in_one` (with ``params``)."""
+    nodes = plan.nodes
+    samples: dict[str, list[RowRef]] = {node.name: [] for node in nodes}
+    if statement is None:
+        return samples
+    for row in session.execute(statement, params, execution_options=INTERNAL):
+        number = row[0]
+        node = nodes[number]
+        samples[node.name].append(row_ref(node, row[1 + 2 * number : 3 + 2 * number]))
     return samples
 
 

@@ -4,7 +4,7 @@
 Per (model, one key or several, samples asked, shape of the permission hook's criteria), on
 the plan of deleting the model's rows by a key parameter (:func:`.prepared.template_plan`):
 one statement of the checks' probes (permission, RESTRICT, protected) with every model's
-count and id summary (the confirm token), then one statement per model for its samples; all
+count and id summary (the confirm token), then one statement of every model's samples; all
 run with bound parameters only. When a probe finds anything, the general preview lists the
 blockers (:func:`.preview.build_preview`).
 """
@@ -20,15 +20,16 @@ from sqlalchemy.orm import Session
 from .graph import ModelGraph
 from .inspect_rows import (
     probe_criteria,
-    read_samples,
+    read_samples_in_one,
     read_summaries,
     sample_statements,
+    samples_in_one,
     summary_statement,
     token_of,
 )
 from .planner import NestedRows, Permission, Plan
 from .prepared import HookCriteria, key_params, prepared_target, template_plan
-from .sql import INTERNAL
+from .sql import INTERNAL, dialect_name
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Found:
 class _Built:
     checked: Any  # the probes, then the summaries
     probes: int
-    samples: list[Any]
+    samples: Any  # every model's samples, one statement (None: none asked)
 
 
 def prepared_preview(
@@ -66,8 +67,11 @@ def prepared_preview(
     many = len(target.ids) > 1
     template = template_plan(graph, target.node, many)
     hook = HookCriteria(template, permission, actor)
-    key = ("preview", id(target.node), many, wrap, sample_size)
-    built, params = hook.remembered(graph, key, lambda: _build(template, hook, wrap, sample_size))
+    postgresql = dialect_name(session) == "postgresql"
+    key = ("preview", id(target.node), many, wrap, postgresql, sample_size)
+    built, params = hook.remembered(
+        graph, key, lambda: _build(template, hook, wrap, postgresql, sample_size)
+    )
     params |= key_params(target.ids)
     row = session.execute(built.checked, params, execution_options=INTERNAL).one()
     if any(row[: built.probes]):
@@ -75,17 +79,20 @@ def prepared_preview(
     summaries = read_summaries(template, row)
     return Found(
         counts={name: count for name, (count, _) in summaries.items()},
-        samples=read_samples(session, template, built.samples, params),
+        samples=read_samples_in_one(session, template, built.samples, params),
         token=token_of(plan, summaries, 0),
     )
 
 
-def _build(template: Plan, hook: HookCriteria, wrap: bool, sample_size: int) -> _Built:
+def _build(
+    template: Plan, hook: HookCriteria, wrap: bool, postgresql: bool, sample_size: int
+) -> _Built:
     sets = NestedRows(template, wrap=wrap)
     probes = [
         exists().select_from(node.table).where(where).label(f"tombstone_p{number}")
         for number, (node, where) in enumerate(probe_criteria(template, sets, hook.allowed))
     ]
     checked = summary_statement(template, sets, *probes)
-    samples = sample_statements(template, sets, sample_size)
+    statements = sample_statements(template, sets, sample_size)
+    samples = samples_in_one(template, statements, cast_nulls=postgresql)
     return _Built(checked, len(probes), samples)
