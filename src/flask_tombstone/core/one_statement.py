@@ -64,7 +64,14 @@ from .operations import (
     row_params,
 )
 from .planner import NestedRows, Permission, Plan
-from .prepared import MEMO_LIMIT, NOW, HookCriteria, key_params, prepared_target, template_plan
+from .prepared import (
+    NOW,
+    HookCriteria,
+    key_params,
+    prepared_target,
+    remembered,
+    template_plan,
+)
 from .records import OperationKind, OperationStatus
 from .restore import conflict_probes
 
@@ -272,11 +279,7 @@ def restore(
     (:func:`.restore.conflict_probes`), and then writes nothing: the caller lists why the
     general way. The caller refuses (and rolls back) a restore that brought nothing back."""
     key = ("restore", tuple(id(node) for node in nodes), tuple(values), checked)
-    built = graph.memo.get(key)
-    if built is None:
-        built = _build_restore(nodes, list(values), checked)
-        if len(graph.memo) < MEMO_LIMIT:
-            graph.memo[key] = built
+    built = remembered(graph, key, lambda: _build_restore(nodes, list(values), checked))
     params = row_params(values)
     new_id, settled, blocked, *numbers = session.connection().execute(built.statement, params).one()
     counts = {name: int(n) for name, n in zip(built.names, numbers, strict=True)}

@@ -62,9 +62,15 @@ def template_plan(graph: ModelGraph, node: Node, many: bool) -> Plan:
     """The soft plan of deleting ``node``'s rows by a key parameter (:func:`by_ids`), built
     once per graph: what the statements of any such delete are built from."""
     key = ("template", id(node), many)
+    return remembered(graph, key, lambda: plan_soft(graph, Target(node, by_ids(node.pk, many), {})))
+
+
+def remembered(graph: ModelGraph, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+    """What ``build`` makes for ``key``, built once and held by the graph's memo while it has
+    room (:data:`MEMO_LIMIT`); past it, built for each call."""
     found = graph.memo.get(key)
     if found is None:
-        found = plan_soft(graph, Target(node, by_ids(node.pk, many), {}))
+        found = build()
         if len(graph.memo) < MEMO_LIMIT:
             graph.memo[key] = found
     return found

@@ -21,7 +21,7 @@ from .keys import json_key
 from .operations import restored_or_purged
 from .planner import StampedRows
 from .policy import Rule
-from .prepared import MEMO_LIMIT
+from .prepared import remembered
 from .sql import INTERNAL, row_pairs, with_parent
 from .unique import live_unique_indexes
 
@@ -70,11 +70,7 @@ def unstamp_unless_conflicts(
     InnoDB's shared locks on what a write's subqueries read, which read what is committed
     now, not the transaction's snapshot). Statements built once per set of models."""
     key = ("restore_gated", tuple(id(node) for node in nodes), wrap)
-    statements = graph.memo.get(key)
-    if statements is None:
-        statements = _gated_unstamps(nodes, wrap)
-        if len(graph.memo) < MEMO_LIMIT:
-            graph.memo[key] = statements
+    statements = remembered(graph, key, lambda: _gated_unstamps(nodes, wrap))
     connection = session.connection()
     params = {"tombstone_op": op_id}
     counts: dict[str, int] = {}
