@@ -243,9 +243,9 @@ def samples_in_one(plan: Plan, statements: list[Any], *, cast_nulls: bool) -> An
     models' rows, typed so that every value comes back as its own query would give it: with
     ``cast_nulls`` — PostgreSQL, which types a ``UNION``'s columns branch by branch — as
     ``CAST(NULL AS …)``, elsewhere for SQLAlchemy only, MariaDB having no ``CAST`` to some
-    types),
-    ordered by model, then key. Read with :func:`read_samples_in_one`."""
+    types), ordered by model, then key. Read with :func:`read_samples_in_one`."""
     nodes = plan.nodes
+    typed = cast if cast_nulls else type_coerce
     parts = []
     for number, query in enumerate(statements):
         if query is None:
@@ -256,7 +256,6 @@ def samples_in_one(plan: Plan, statements: list[Any], *, cast_nulls: bool) -> An
             if other == number:
                 key, label = own.c[0], own.c[1]
             else:
-                typed = cast if cast_nulls else type_coerce
                 key = typed(null(), node.pk.type)
                 label = typed(null(), node.label_column.type)
             columns += [key.label(f"tombstone_k{other}"), label.label(f"tombstone_l{other}")]
