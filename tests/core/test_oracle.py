@@ -652,6 +652,23 @@ FOUND: dict[str, World] = {
     "big-integer-key-set-null-purge": parent_and_child(
         two_models(Link(parent=0, ondelete="SET NULL", nullable=True), child=ModelSpec(pk="bigint"))
     ),
+    # 2026-11-30 (heavy run): M0 (with a self-reference, which lets the unit of work order
+    # the rows) and its partner M1 through a many-to-many relationship with cascade="all";
+    # M1's own link to M0 is RESTRICT. session.delete(M0 row) collects the partner too, and
+    # the unit of work deletes it first; the engine ran M0's operation first and refused,
+    # blocked by the partner the same flush was deleting.
+    "restrict-dependent-deleted-by-the-same-flush": World(
+        graph=Graph(
+            models=(
+                ModelSpec(self_link=Link(parent=0, nullable=True, rel="child")),
+                ModelSpec(links=(Link(parent=0, nullable=False),)),
+            ),
+            m2m=(M2M(left=0, right=1, rel="backref", left_cascade="all"),),
+        ),
+        rows=((Row(1),), (Row(1, refs=(1,)),)),
+        pairs=(((1, 1),),),
+        target=Target(model=0, rows=(1,)),
+    ),
 }
 
 # Shapes of the contract the engine gets right today (the property draws them too): kept so

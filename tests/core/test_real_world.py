@@ -10,14 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, ForeignKey, MetaData, String, Uuid, event, func, select, text, update
+from sqlalchemy import Engine, ForeignKey, String, Uuid, func, select, update
 from sqlalchemy.orm import (
-    DeclarativeBase,
     Mapped,
-    Session,
     mapped_column,
     relationship,
-    sessionmaker,
 )
 from sqlalchemy.orm.exc import ObjectDeletedError
 
@@ -27,43 +24,15 @@ from flask_tombstone.core import (
     InvalidTarget,
     NotFound,
     SoftDeleteMixin,
-    Tombstone,
     unique_live,
 )
 
-
-class World:
-    """A fresh declarative base, a Tombstone created before any model, and its session."""
-
-    def __init__(self, engine: Engine) -> None:
-        class Base(DeclarativeBase):
-            metadata = MetaData()
-
-        self.Base = Base
-        self.engine = engine
-        self.Session = sessionmaker(bind=engine, expire_on_commit=True)
-        self.ts = Tombstone(Base, session=self.Session)
-
-    def create(self) -> Session:
-        self.Base.metadata.drop_all(self.engine)
-        self.Base.metadata.create_all(self.engine)
-        return self.Session()
-
-    def rows(self, session: Session, table: str) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in session.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
+from .fresh_world import World, fresh_world
 
 
 @pytest.fixture
 def world(engine: Engine) -> Iterator[World]:
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _foreign_keys)
-    made = World(engine)
-    yield made
-    made.Base.metadata.drop_all(engine)
-
-
-def _foreign_keys(dbapi: Any, record: Any) -> None:
-    dbapi.execute("PRAGMA foreign_keys=ON")
+    yield from fresh_world(engine)
 
 
 def blog(world: World) -> tuple[Any, Any]:

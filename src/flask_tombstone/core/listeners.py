@@ -13,9 +13,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Delete, Engine, Select, event, inspect, select
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, with_loader_criteria
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    object_session,
+    with_loader_criteria,
+)
 
-from .errors import Conflict, NotFound, Protected
+from .errors import Conflict, NotFound, Protected, TombstoneError
+from .flush_first import flushing_first, write_moves_first
 from .graph import ModelGraph, Node
 from .mixin import SoftDeleteMixin
 from .operations import atomic
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
 INCLUDE_DELETED = "include_deleted"
 ONLY_DELETED = "only_deleted"
 OPTED_OUT = "tombstone_opted_out"  # InstanceState.info: loaded with an opt-out
+GOVERNED = "tombstone_graph"  # Session.info: the graph whose engine runs its deletions
 
 
 def _live(cls: Any) -> Any:
@@ -89,6 +97,8 @@ class Listeners:
                 event.listen(target, name, fn)
         if not event.contains(SoftDeleteMixin, "load", _note_opt_out):
             event.listen(SoftDeleteMixin, "load", _note_opt_out, propagate=True)
+        if not event.contains(SoftDeleteMixin, "before_delete", _refuse_hard_delete):
+            event.listen(SoftDeleteMixin, "before_delete", _refuse_hard_delete, propagate=True)
 
     def detach(self, target: Any) -> None:
         for name, fn in self._events():
@@ -167,7 +177,10 @@ class Listeners:
         with those (the unit of work cannot see trashed rows). All or nothing: a refusal
         leaves the database as it was and the instances persistent, no longer marked deleted.
         """
+        if flushing_first(session):
+            return  # the moves of this flush, written before its deletions (below)
         graph = self.tombstone.graph
+        session.info[GOVERNED] = graph  # what the unit of work must never DELETE itself
         # Instances an earlier flush of this transaction already deleted through the engine
         # (an autoflush inside a later session.delete's cascade) and deleted again since.
         # (Session.delete put them back in the identity map: take them out again.)
@@ -182,17 +195,19 @@ class Listeners:
         if not groups:
             return
         taken = [obj for objs in groups.values() for obj in objs]
+        write_moves_first(session, taken)
         tombstone = self.tombstone
         request = tombstone._request(None, None, None, None)
         done: list[tuple[Plan, Operation]] = []
         try:
             with atomic(session):
-                for node in graph.hard_closure(list(groups)):
-                    if node not in groups:
-                        continue
-                    plan = tombstone.plan(
-                        groups[node], hard=not node.soft, dialect=dialect_name(session)
-                    )
+                dialect = dialect_name(session)
+                plans = {
+                    node: tombstone.plan(groups[node], hard=not node.soft, dialect=dialect)
+                    for node in graph.hard_closure(list(groups))
+                    if node in groups
+                }
+                for plan in restricting_first(plans):
                     try:
                         op = tombstone.execute(
                             session,
@@ -255,6 +270,22 @@ def _note_opt_out(target: Any, context: Any) -> None:
         inspect(target).info[OPTED_OUT] = True
 
 
+def _refuse_hard_delete(mapper: Any, connection: Any, target: Any) -> None:
+    """The last guard: a soft row of a governed session never reaches the unit of work's own
+    ``DELETE``. The flush listener takes every deletion it can see; one it could not (a
+    cascade it does not know of) refuses the flush, which then changes nothing."""
+    session = object_session(target)
+    graph = None if session is None else session.info.get(GOVERNED)
+    node = None if graph is None else graph.governing(type(target))
+    if node is not None and node.soft:
+        key = inspect(target).identity
+        raise TombstoneError(
+            detail=f"{node.name} {key[0] if key else ''} was about to be removed by the unit "
+            "of work behind Flask-Tombstone's back (a deletion its flush listener did not "
+            "see); refused: nothing was deleted"
+        )
+
+
 def _forget_stamp(session: Session, instance: Any) -> None:
     """A deletion reverted by a rollback: the stamp the engine set on the instance is stale."""
     if isinstance(instance, SoftDeleteMixin):
@@ -283,13 +314,45 @@ def _governing(graph: ModelGraph, cls: type) -> Node | None:
     return node
 
 
+def restricting_first(plans: dict[Node, Plan]) -> list[Plan]:
+    """The plans of one flush in the order they run: parents before children (``plans``'
+    order), except that rows another plan's RESTRICT check looks for go first — the flush
+    deletes them too, so they must not block it (``session.delete`` of a post's comments and
+    of the post, which the unit of work orders children first). Where two plans each look
+    for the other's rows, the first in ``plans``' order goes first."""
+    before: dict[Node, set[Node]] = {node: set() for node in plans}  # {node: run after these}
+    for node, plan in plans.items():
+        for check in plan.checks:
+            child = check.edge.child
+            if check.reason == "restrict" and child is not node and child in plans:
+                before[node].add(child)
+    ordered: list[Plan] = []
+    pending = list(plans)
+    while pending:
+        ready = next((n for n in pending if not before[n] & set(pending)), pending[0])
+        ordered.append(plans[ready])
+        pending.remove(ready)
+    return ordered
+
+
 def _soft_orphans(session: Session, graph: ModelGraph) -> list[Any]:
-    """Persistent soft instances a ``delete-orphan`` cascade is about to delete."""
-    found = []
+    """Persistent soft instances a ``delete-orphan`` cascade is about to delete: changed
+    instances that lost their parent, and instances taken out of a ``delete-orphan``
+    relationship of a changed parent (one declared without a backref leaves the child itself
+    unchanged: the unit of work would find it through the parent, and ``DELETE`` it)."""
+    candidates: dict[Any, None] = {}
     for obj in session.dirty:
+        candidates[obj] = None
+        state = inspect(obj)
+        for prop in state.mapper.relationships:
+            if prop.cascade.delete_orphan:
+                removed = state.attrs[prop.key].history.deleted  # never loads
+                candidates.update(dict.fromkeys(child for child in removed if child is not None))
+    found = []
+    for obj in candidates:
         state = inspect(obj)
         mapper = state.mapper
-        if not mapper._delete_orphans or not state.has_identity:
+        if not mapper._delete_orphans or not state.has_identity or state in session._deleted:
             continue
         node = graph.node_for(type(obj))
         if node is not None and node.soft and mapper._is_orphan(state):

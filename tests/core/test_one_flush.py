@@ -1,0 +1,213 @@
+"""What one flush deletes together, as the tutorials write it: the comments one by one and
+then their post in one commit; an orphan of a ``delete-orphan`` relationship declared without
+a backref; a flush the listener cannot govern. Each against the plain unit of work's answer
+on the same models (a session the Tombstone does not know)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
+
+from flask_tombstone.core import Blocked, Operation, SoftDeleteMixin, TombstoneError
+from flask_tombstone.core import listeners as listeners_module
+
+from .fresh_world import World, fresh_world
+
+
+@pytest.fixture
+def world(engine: Engine) -> Iterator[World]:
+    yield from fresh_world(engine)
+
+
+def blog(world: World, cascade: str | None, *, backref: bool = True) -> tuple[Any, Any]:
+    """Post and Comment; ``Comment.post_id`` declares no ``ondelete`` (the database refuses
+    to delete a post that still has comments); ``cascade`` is ``Post.comments``' (``None``:
+    no relationship at all)."""
+    B = world.Base
+
+    class Post(SoftDeleteMixin, B):
+        __tablename__ = "of_post"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        title: Mapped[str] = mapped_column(String(40))
+        if cascade is not None:
+            comments: Mapped[list[Comment]] = relationship(
+                back_populates="post" if backref else None, cascade=cascade
+            )
+
+    class Comment(SoftDeleteMixin, B):
+        __tablename__ = "of_comment"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        body: Mapped[str] = mapped_column(String(40))
+        post_id: Mapped[int] = mapped_column(ForeignKey("of_post.id"))
+        if cascade is not None and backref:
+            post: Mapped[Post] = relationship(back_populates="comments")
+
+    return Post, Comment
+
+
+def seed(session: Session, Post: Any, Comment: Any) -> None:
+    """Post 1 with comments 1 and 2; post 2 with comment 3."""
+    session.add_all([Post(id=1, title="first"), Post(id=2, title="second")])
+    session.flush()
+    session.add_all(
+        [
+            Comment(id=1, body="a", post_id=1),
+            Comment(id=2, body="b", post_id=1),
+            Comment(id=3, body="c", post_id=2),
+        ]
+    )
+    session.commit()
+
+
+def live(session: Session, model: Any) -> list[int]:
+    return list(session.scalars(select(model.id).order_by(model.id)))
+
+
+def delete_comments_then_post(
+    session: Session, Post: Any, Comment: Any, comments: list[int]
+) -> None:
+    """The tutorial's loop: each comment deleted, then the post, one commit (one flush: the
+    post is loaded first, so no autoflush runs between the deletions)."""
+    post = session.get(Post, 1)
+    for comment in session.scalars(select(Comment).where(Comment.id.in_(comments))).all():
+        session.delete(comment)
+    session.delete(post)
+    session.commit()
+
+
+@pytest.mark.parametrize("cascade", [None, "save-update, merge"])
+def test_comments_then_their_post_in_one_flush(world: World, cascade: str | None) -> None:
+    Post, Comment = blog(world, cascade)
+    plain = sessionmaker(bind=world.engine)  # the unit of work's answer, rolled back
+    with world.create() as session:
+        seed(session, Post, Comment)
+        before = (world.rows(session, "of_post"), world.rows(session, "of_comment"))
+    with plain() as oracle:
+        post = oracle.get(Post, 1)
+        for comment in oracle.scalars(select(Comment).where(Comment.id.in_([1, 2]))).all():
+            oracle.delete(comment)
+        oracle.delete(post)
+        oracle.flush()  # the unit of work deletes the comments first: no IntegrityError
+        oracle.rollback()
+    with world.Session() as session:
+        delete_comments_then_post(session, Post, Comment, [1, 2])
+        assert live(session, Post) == [2] and live(session, Comment) == [3]
+        ops = session.scalars(select(Operation).order_by(Operation.id)).all()
+        assert [op.counts for op in ops] == [{"Comment": 2}, {"Post": 1}]
+        for op in reversed(ops):
+            world.ts.restore(op.id, session=session)
+        session.commit()
+        assert (world.rows(session, "of_post"), world.rows(session, "of_comment")) == before
+
+
+def test_a_post_with_a_comment_left_is_still_refused(world: World) -> None:
+    Post, Comment = blog(world, None)
+    with world.create() as session:
+        seed(session, Post, Comment)
+        before = world.rows(session, "of_comment")
+        with pytest.raises(Blocked) as refused:
+            delete_comments_then_post(session, Post, Comment, [1])
+        assert [b.row.id for b in refused.value.blockers] == [2]
+        session.rollback()
+        assert world.rows(session, "of_comment") == before
+        assert session.scalar(select(func.count()).select_from(Operation)) == 0
+
+
+def test_an_orphan_of_a_relationship_without_backref_goes_to_the_trash(world: World) -> None:
+    Post, Comment = blog(world, "all, delete-orphan", backref=False)
+    with world.create() as session:
+        seed(session, Post, Comment)
+        before = world.rows(session, "of_comment")
+        post = session.get(Post, 1)
+        post.comments.remove(next(c for c in post.comments if c.id == 1))
+        session.commit()
+        assert live(session, Comment) == [2, 3]
+        trashed = session.scalars(select(Comment).execution_options(only_deleted=True)).all()
+        assert [c.id for c in trashed] == [1]  # in the trash, not DELETEd
+        world.ts.restore(trashed[0].deleted_by_op, session=session)
+        session.commit()
+        assert world.rows(session, "of_comment") == before
+
+
+def test_a_deletion_the_listener_misses_refuses_the_flush(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last guard: were an orphan ever missed, the unit of work's own DELETE of a soft
+    row refuses the flush instead of removing the row."""
+    Post, Comment = blog(world, "all, delete-orphan", backref=False)
+    monkeypatch.setattr(listeners_module, "_soft_orphans", lambda session, graph: [])
+    with world.create() as session:
+        seed(session, Post, Comment)
+        before = world.rows(session, "of_comment")
+        post = session.get(Post, 1)
+        post.comments.remove(next(c for c in post.comments if c.id == 1))
+        with pytest.raises(TombstoneError, match="Comment 1 was about to be removed"):
+            session.commit()
+        session.rollback()
+        assert world.rows(session, "of_comment") == before
+
+
+MOVES = {
+    # comment 1 leaves post 1 for post 2, then post 1 is deleted, in one flush
+    "many-to-one": lambda other, c: setattr(c, "post", other),
+    "foreign-key-column": lambda other, c: setattr(c, "post_id", other.id),
+    "collection-append": lambda other, c: other.comments.append(c),
+    "new-post": lambda other, c: setattr(c, "post", type(other)(id=3, title="third")),
+}
+
+
+def move_then_delete(session: Session, Post: Any, Comment: Any, move: str) -> None:
+    post, other = session.get(Post, 1), session.get(Post, 2)
+    assert other.comments  # loaded now: no autoflush between the changes below
+    comment = next(c for c in post.comments if c.id == 1)
+    if move == "collection-append" and not hasattr(Comment, "post"):  # no backref
+        post.comments.remove(comment)
+    MOVES[move](other, comment)
+    session.delete(post)
+
+
+def links(session: Session, Comment: Any) -> list[tuple[int, int]]:
+    """(comment, post) of the live comments."""
+    return [
+        tuple(r) for r in session.execute(select(Comment.id, Comment.post_id).order_by(Comment.id))
+    ]
+
+
+@pytest.mark.parametrize("backref", [True, False], ids=["backref", "no-backref"])
+@pytest.mark.parametrize("move", list(MOVES))
+def test_a_comment_moved_away_from_the_post_deleted_in_the_same_flush(
+    world: World, move: str, backref: bool
+) -> None:
+    if move in ("many-to-one", "new-post") and not backref:
+        pytest.skip("Comment.post is the backref")
+    Post, Comment = blog(world, "all, delete-orphan", backref=backref)
+    plain = sessionmaker(bind=world.engine)
+    with world.create() as session:
+        seed(session, Post, Comment)
+        before = (world.rows(session, "of_post"), world.rows(session, "of_comment"))
+    with plain() as oracle:
+        move_then_delete(oracle, Post, Comment, move)
+        oracle.flush()
+        expected = links(oracle, Comment), live(oracle, Post)
+        oracle.rollback()
+    if move != "foreign-key-column":  # the column alone moves nothing: the collection holds it
+        assert expected[0] == [(1, 3 if move == "new-post" else 2), (3, 2)]
+    removed = sorted({1, 2, 3} - {comment for comment, _ in expected[0]})
+    with world.Session() as session:
+        move_then_delete(session, Post, Comment, move)
+        session.commit()
+        assert (links(session, Comment), live(session, Post)) == expected
+        trashed = session.scalars(select(Comment.id).execution_options(only_deleted=True)).all()
+        assert trashed == removed  # what the unit of work deletes, in the trash
+        op = session.scalars(select(Operation)).one()
+        assert op.counts == {"Post": 1, "Comment": len(removed)}
+        world.ts.restore(op.id, session=session)
+        session.commit()
+        # Restored: the post and the comments it took; a moved comment stays moved.
+        assert world.rows(session, "of_post")[:2] == before[0]
+        comments = world.rows(session, "of_comment")
+        assert [r for r in comments if r[0] in removed] == [r for r in before[1] if r[0] in removed]
