@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, event, text
+import pytest
+from sqlalchemy import Engine, MetaData, event, select, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from flask_tombstone.core import Tombstone
@@ -33,9 +34,16 @@ class World:
         return [tuple(r) for r in session.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
 
 
-def fresh_world(engine: Engine) -> Iterator[World]:
-    """A :class:`World` on ``engine`` (SQLite enforcing foreign keys), its tables dropped
-    afterwards: the body of a test module's ``world`` fixture."""
+def live(session: Session, model: Any) -> list[Any]:
+    """The keys of ``model``'s rows ``session`` sees (a governed one: the live ones)."""
+    return list(session.scalars(select(model.id).order_by(model.id)))
+
+
+@pytest.fixture(name="world")
+def world_fixture(engine: Engine) -> Iterator[World]:
+    """The ``world`` fixture: a :class:`World` on ``engine`` (SQLite enforcing foreign keys),
+    its tables dropped afterwards. Test modules import it
+    (``from .fresh_world import World, world_fixture``)."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _foreign_keys)
     made = World(engine)

@@ -5,22 +5,16 @@ on the same models (a session the Tombstone does not know)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, ForeignKey, String, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
 
 from flask_tombstone.core import Blocked, Operation, SoftDeleteMixin, TombstoneError
 from flask_tombstone.core import listeners as listeners_module
 
-from .fresh_world import World, fresh_world
-
-
-@pytest.fixture
-def world(engine: Engine) -> Iterator[World]:
-    yield from fresh_world(engine)
+from .fresh_world import World, live, world_fixture  # noqa: F401  (the fixture)
 
 
 def blog(world: World, cascade: str | None, *, backref: bool = True) -> tuple[Any, Any]:
@@ -61,10 +55,6 @@ def seed(session: Session, Post: Any, Comment: Any) -> None:
         ]
     )
     session.commit()
-
-
-def live(session: Session, model: Any) -> list[int]:
-    return list(session.scalars(select(model.id).order_by(model.id)))
 
 
 def delete_comments_then_post(
@@ -211,3 +201,101 @@ def test_a_comment_moved_away_from_the_post_deleted_in_the_same_flush(
         assert world.rows(session, "of_post")[:2] == before[0]
         comments = world.rows(session, "of_comment")
         assert [r for r in comments if r[0] in removed] == [r for r in before[1] if r[0] in removed]
+
+
+def profiles(world: World, *, many_to_one: bool) -> tuple[Any, Any]:
+    """User -> Profile one-to-one, ``cascade="all, delete-orphan"``: held by the profile's key
+    (``User.profile``, ``uselist=False``) or by the user's (``single_parent`` many-to-one)."""
+    B = world.Base
+
+    class Profile(SoftDeleteMixin, B):
+        __tablename__ = "of_profile"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        bio: Mapped[str] = mapped_column(String(40))
+        if not many_to_one:
+            user_id: Mapped[int | None] = mapped_column(ForeignKey("of_user.id"))
+
+    class User(SoftDeleteMixin, B):
+        __tablename__ = "of_user"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        if many_to_one:
+            profile_id: Mapped[int | None] = mapped_column(ForeignKey("of_profile.id"))
+            profile: Mapped[Profile | None] = relationship(
+                cascade="all, delete-orphan", single_parent=True
+            )
+        else:
+            profile: Mapped[Profile | None] = relationship(  # type: ignore[no-redef]
+                uselist=False, cascade="all, delete-orphan"
+            )
+
+    return User, Profile
+
+
+@pytest.mark.parametrize("many_to_one", [False, True], ids=["one-to-one", "many-to-one"])
+@pytest.mark.parametrize("new", [True, False], ids=["replaced", "removed"])
+def test_a_profile_replaced_without_being_read_goes_to_the_trash(
+    world: World, many_to_one: bool, new: bool
+) -> None:
+    """``user.profile = Profile(...)`` (or ``None``): the ORM loads the old profile only to
+    orphan it, and the unit of work deletes it; here it goes to the trash."""
+    User, Profile = profiles(world, many_to_one=many_to_one)
+
+    def replace(session: Session) -> list[int]:
+        user = session.get(User, 1)
+        user.profile = Profile(id=2, bio="new") if new else None
+        session.flush()
+        return live(session, Profile)
+
+    plain = sessionmaker(bind=world.engine)
+    with world.create() as session:
+        session.add(User(id=1, profile=Profile(id=1, bio="old")))
+        session.commit()
+        before = world.rows(session, "of_profile")
+    with plain() as oracle:
+        expected = replace(oracle)
+        oracle.rollback()
+    assert expected == ([2] if new else [])
+    with world.Session() as session:
+        assert replace(session) == expected
+        session.commit()
+        trashed = session.scalars(select(Profile).execution_options(only_deleted=True)).one()
+        assert trashed.id == 1
+        world.ts.restore(trashed.deleted_by_op, session=session)
+        session.commit()
+        assert world.rows(session, "of_profile")[:1] == before
+
+
+@pytest.mark.parametrize("ondelete", ["CASCADE", None])
+def test_a_new_comment_on_the_post_deleted_in_the_same_flush(
+    world: World, ondelete: str | None
+) -> None:
+    """Written first, as the unit of work writes it: the database's cascade takes it along,
+    or (no ``ondelete``) it refuses the post's deletion."""
+    B = world.Base
+
+    class Post(SoftDeleteMixin, B):
+        __tablename__ = "of_post"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        comments: Mapped[list[Comment]] = relationship(passive_deletes=True)
+
+    class Comment(SoftDeleteMixin, B):
+        __tablename__ = "of_comment"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        post_id: Mapped[int] = mapped_column(ForeignKey("of_post.id", ondelete=ondelete))
+
+    with world.create() as session:
+        session.add(Post(id=1))
+        session.commit()
+        post = session.get(Post, 1)  # loaded first: no autoflush between the changes
+        session.add(Comment(id=1, post_id=1))
+        session.delete(post)
+        if ondelete is None:
+            with pytest.raises(Blocked):
+                session.commit()
+            session.rollback()
+            assert live(session, Post) == [1] and live(session, Comment) == []
+            return
+        session.commit()
+        assert live(session, Post) == [] and live(session, Comment) == []
+        op = session.scalars(select(Operation)).one()
+        assert op.counts == {"Post": 1, "Comment": 1}

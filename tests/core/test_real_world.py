@@ -5,12 +5,11 @@ cycle around refusals and rollbacks, hidden refreshes, purge and restore edge ca
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, ForeignKey, String, Uuid, func, select, update
+from sqlalchemy import ForeignKey, String, Uuid, func, select, update
 from sqlalchemy.orm import (
     Mapped,
     mapped_column,
@@ -27,12 +26,7 @@ from flask_tombstone.core import (
     unique_live,
 )
 
-from .fresh_world import World, fresh_world
-
-
-@pytest.fixture
-def world(engine: Engine) -> Iterator[World]:
-    yield from fresh_world(engine)
+from .fresh_world import World, world_fixture  # noqa: F401  (the fixture)
 
 
 def blog(world: World) -> tuple[Any, Any]:

@@ -9,12 +9,12 @@ engine would find the comment still linked to the deleted post and take it along
 refused by it).
 
 So when a flush both deletes governed rows and changes links — a foreign key column, a
-many-to-one or a one-to-many relationship — of instances it does not delete, those instances
-and the flush's new ones are flushed first, by the unit of work itself, as an earlier
-``session.flush()`` would have; then the engine deletes. Left out of that first flush: an
-instance whose ``delete-orphan`` relationship lost a child (its unit of work would
-``DELETE`` the orphan, which the engine trashes instead). A refusal of the deletions then
-leaves the first flush's writes in the transaction, as an earlier flush's would be.
+many-to-one or a one-to-many relationship — of instances it does not delete, or adds new
+ones, those are flushed first, by the unit of work itself, as an earlier ``session.flush()``
+would have; then the engine deletes. The orphans the engine trashes are shielded from that
+first flush (marked as still having their parent while it runs: the unit of work would
+``DELETE`` them). A refusal of the deletions then leaves the first flush's writes in the
+transaction, as an earlier flush's would be.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy.orm import ColumnProperty, RelationshipProperty, Session
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 
 FLUSHING_FIRST = "tombstone_flushing_first"  # Session.info, while the first flush runs
+_ABSENT = object()  # an orphan had no parent record before it was shielded
 
 
 def flushing_first(session: Session) -> bool:
@@ -35,21 +36,25 @@ def flushing_first(session: Session) -> bool:
 
 
 def write_moves_first(session: Session, taken: list[Any]) -> None:
-    """Flush the instances whose links this flush changes, and the new ones, unless none
-    changes a link (the usual flush: nothing is written here)."""
+    """Flush the new instances and those whose links this flush changes, unless there are
+    none (the usual flush: nothing is written here)."""
     deleted = {id(obj) for obj in taken}
     movers = [
-        obj
-        for obj in session.dirty
-        if id(obj) not in deleted and _changes_links(inspect(obj)) and not _orphans_a_child(obj)
+        obj for obj in session.dirty if id(obj) not in deleted and _changes_links(inspect(obj))
     ]
-    if not movers:
+    if not movers and not session.new:
         return
+    shielded = _shield_orphans(movers, deleted)
     session.info[FLUSHING_FIRST] = True
     try:
         _flush_only(session, [*movers, *session.new])
     finally:
         session.info.pop(FLUSHING_FIRST, None)
+        for parents, token, before in shielded:
+            if before is _ABSENT:
+                parents.pop(token, None)
+            else:
+                parents[token] = before
 
 
 def _changes_links(state: Any) -> bool:
@@ -65,13 +70,25 @@ def _changes_links(state: Any) -> bool:
     return False
 
 
-def _orphans_a_child(obj: Any) -> bool:
-    """Whether a ``delete-orphan`` relationship of ``obj`` lost a child in this flush."""
-    state = inspect(obj)
-    return any(
-        prop.cascade.delete_orphan and state.attrs[prop.key].history.deleted
-        for prop in state.mapper.relationships
-    )
+def _shield_orphans(movers: list[Any], deleted: set[int]) -> list[tuple[dict[int, Any], int, Any]]:
+    """Mark the children the movers' ``delete-orphan`` relationships lost, and the engine
+    deletes, as still having their parent: the first flush's unit of work then leaves them
+    alone (it ``DELETE``s a lost child with no parent). Returns what to put back."""
+    shielded = []
+    for obj in movers:
+        state = inspect(obj)
+        for prop in state.mapper.relationships:
+            if not prop.cascade.delete_orphan:
+                continue
+            impl = state.manager[prop.key].impl
+            for child in state.attrs[prop.key].history.deleted:
+                if child is None or id(child) not in deleted:
+                    continue
+                parents = inspect(child).parents
+                token = id(impl.parent_token)
+                shielded.append((parents, token, parents.get(token, _ABSENT)))
+                impl.sethasparent(inspect(child), state, True)
+    return shielded
 
 
 def _flush_only(session: Session, objects: list[Any]) -> None:

@@ -168,11 +168,23 @@ class ModelGraph:
         key = id(node)
         if key not in self._reaches_soft:
             self._reaches_soft[key] = any(
-                edge.child is not None and edge.child.soft
+                self._links_soft_rows(edge)
                 for reached in self.hard_closure([node])
                 for edge in reached.dependents
             )
         return self._reaches_soft[key]
+
+    def _links_soft_rows(self, edge: Edge) -> bool:
+        """Whether ``edge``'s dependent rows are soft rows, or association rows that also
+        point at soft rows (left in place while those are in the trash, which the unit of
+        work's relationship loads do not see)."""
+        if edge.child is not None:
+            return edge.child.soft
+        return any(
+            other.child is None and other.table is edge.table and other.parent.soft
+            for parent in self.nodes.values()
+            for other in parent.dependents
+        )
 
     def soft_nodes(self) -> Iterator[Node]:
         return (node for node in self.nodes.values() if node.soft)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Column, ForeignKeyConstraint, MetaData, Table, inspect
 from sqlalchemy.orm import Mapper, RelationshipDirection, registry
+from sqlalchemy.sql import operators
 
 from .errors import ConfigurationError
 from .graph import LABEL_CANDIDATES, Edge, ModelGraph, Node
@@ -201,6 +202,16 @@ def _declared_rule(
     ondelete = (fkc.ondelete or "").upper()
     relationships = list(_one_to_many(parent, column, mappers))
     cascading = [rel for rel in relationships if rel.cascade.delete]
+    for rel in cascading:
+        if _selects_some(rel):
+            raise ConfigurationError(
+                f"{rel.parent.class_.__name__}.{rel.key} cascades deletes to the {child.name} "
+                f"rows its primaryjoin selects, not to every row {child.name}.{column.name} "
+                "links: a rule the engine cannot follow (it would take them all). Declare the "
+                "delete cascade on a relationship over the whole link, or none",
+                model=child.name,
+                column=column.name,
+            )
     if any(not rel.passive_deletes for rel in cascading) or (cascading and not ondelete):
         # The unit of work deletes the children itself; a passive cascade with nothing
         # declared in the database is taken at its word (the database alone would refuse).
@@ -235,8 +246,29 @@ def _one_to_many(parent: Node, column: Column[Any], mappers: list[Mapper[Any]]) 
         if not (issubclass(parent.cls, mapper.class_) or issubclass(mapper.class_, parent.cls)):
             continue
         for rel in mapper.relationships:
+            if rel.viewonly:
+                continue  # it neither cascades nor nulls anything in the unit of work
             if rel.direction is RelationshipDirection.ONETOMANY and column in rel.remote_side:
                 yield rel
+
+
+def _selects_some(rel: Any) -> bool:
+    """Whether ``rel``'s primaryjoin holds more than the equality of its columns (a filtered
+    relationship: ``and_(Post.id == Comment.post_id, Comment.pinned)``)."""
+    linked = {frozenset((_name(a), _name(b))) for a, b in rel.local_remote_pairs}
+    clauses = getattr(rel.primaryjoin, "clauses", None)
+    if clauses is None or getattr(rel.primaryjoin, "operator", None) is not operators.and_:
+        clauses = [rel.primaryjoin]
+    for clause in clauses:
+        if getattr(clause, "operator", None) is not operators.eq:
+            return True
+        if frozenset((_name(clause.left), _name(clause.right))) not in linked:
+            return True
+    return False
+
+
+def _name(column: Any) -> tuple[Any, Any]:
+    return id(getattr(column, "table", None)), getattr(column, "name", None)
 
 
 def _validate(graph: ModelGraph) -> None:

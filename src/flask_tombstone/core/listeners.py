@@ -24,7 +24,7 @@ from sqlalchemy.orm import (
 from .errors import Conflict, NotFound, Protected, TombstoneError
 from .flush_first import flushing_first, write_moves_first
 from .graph import ModelGraph, Node
-from .mixin import SoftDeleteMixin
+from .mixin import HIDE_TRASHED, SoftDeleteMixin, live
 from .operations import atomic
 from .planner import Plan
 from .policy import Policy
@@ -32,6 +32,7 @@ from .records import Operation
 from .sql import INTERNAL, dialect_name
 from .sync import forget_removed, mark_deleted, unmark_deleted
 from .transaction_writes import watch
+from .versions import refuse_stale
 
 if TYPE_CHECKING:
     from .service import Tombstone
@@ -40,10 +41,6 @@ INCLUDE_DELETED = "include_deleted"
 ONLY_DELETED = "only_deleted"
 OPTED_OUT = "tombstone_opted_out"  # InstanceState.info: loaded with an opt-out
 GOVERNED = "tombstone_graph"  # Session.info: the graph whose engine runs its deletions
-
-
-def _live(cls: Any) -> Any:
-    return cls.deleted_at.is_(None)
 
 
 def _trashed(cls: Any) -> Any:
@@ -62,10 +59,11 @@ def _watch_engine(session: Session, transaction: Any, connection: Connection) ->
 
 
 class RowCountResult(IteratorResult[Any]):
-    """The result ``query.delete()`` reads its row count from, for deletes the engine ran."""
+    """The result ``query.delete()`` reads its row count from, for deletes the engine ran;
+    with the rows of its ``RETURNING`` when the statement had one."""
 
-    def __init__(self, rowcount: int) -> None:
-        super().__init__(SimpleResultMetaData([]), iter([]))
+    def __init__(self, rowcount: int, keys: Any = (), rows: Any = ()) -> None:
+        super().__init__(SimpleResultMetaData(list(keys)), iter(rows))
         self._rowcount = rowcount
 
     @property
@@ -78,7 +76,7 @@ class Listeners:
 
     def __init__(self, tombstone: Tombstone) -> None:
         self.tombstone = tombstone
-        self._hide = with_loader_criteria(SoftDeleteMixin, _live, include_aliases=True)
+        self._hide = HIDE_TRASHED
 
     def _events(self) -> tuple[tuple[str, Any], ...]:
         return (
@@ -163,12 +161,20 @@ class Listeners:
         query = select(mapper.class_)
         if statement.whereclause is not None:
             query = query.where(statement.whereclause)
+        keys: list[str] = []
+        rows: list[Any] = []
+        if statement._returning and statement.whereclause is not None:
+            # the matched rows' columns, read before they go (unfiltered, the engine refuses)
+            returned = select(*statement._returning).where(statement.whereclause)
+            result = state.session.execute(returned)
+            keys, rows = list(result.keys()), list(result.all())
         try:
             operation = self.tombstone.delete(query, session=state.session, hard=not node.soft)
         except NotFound:
-            return RowCountResult(0)
+            return RowCountResult(0, keys)
         matched = operation.target_rows
-        return RowCountResult(operation.counts.get(node.name, 0) if matched is None else matched)
+        count = operation.counts.get(node.name, 0) if matched is None else matched
+        return RowCountResult(count, keys, rows)
 
     # -- session.delete(obj) ---------------------------------------------------------------
     def on_flush(self, session: Session, context: UOWTransaction, instances: Any) -> None:
@@ -188,7 +194,10 @@ class Listeners:
         self._leave_operations(session, graph)
         self._refuse_trashed_keys(session, graph)
         groups: dict[Node, list[Any]] = {}  # {node: instances the engine deletes}
+        replaced = _replaced_keys(session)
         for obj in [*session.deleted, *_soft_orphans(session, graph)]:
+            if inspect(obj).key in replaced:
+                continue  # a new instance takes its key: the unit of work UPDATEs the row
             node = _governing(graph, type(obj))
             if node is not None:
                 groups.setdefault(node, []).append(obj)
@@ -201,6 +210,7 @@ class Listeners:
         done: list[tuple[Plan, Operation]] = []
         try:
             with atomic(session):
+                refuse_stale(session, groups)  # as the unit of work's versioned DELETE would
                 dialect = dialect_name(session)
                 plans = {
                     node: tombstone.plan(groups[node], hard=not node.soft, dialect=dialect)
@@ -299,7 +309,7 @@ def _live_rows_only(state: ORMExecuteState) -> Any:
     if mapper is None or not issubclass(mapper.class_, SoftDeleteMixin):
         return state.statement
     statement: Any = state.statement
-    return statement.where(_live(mapper.class_))
+    return statement.where(live(mapper.class_))
 
 
 def _governing(graph: ModelGraph, cls: type) -> Node | None:
@@ -312,6 +322,19 @@ def _governing(graph: ModelGraph, cls: type) -> Node | None:
     if node.policy is Policy.HARD and not graph.reaches_soft(node):
         return None
     return node
+
+
+def _replaced_keys(session: Session) -> set[Any]:
+    """Identity keys of the flush's new instances: a deleted instance whose key a new one
+    takes is replaced, which the unit of work writes as an ``UPDATE`` of the row (its "row
+    switch"), never a deletion."""
+    keys = set()
+    for obj in session.new:
+        state = inspect(obj)
+        key = state.mapper._identity_key_from_state(state)
+        if None not in key[1]:
+            keys.add(key)
+    return keys
 
 
 def restricting_first(plans: dict[Node, Plan]) -> list[Plan]:
@@ -336,25 +359,28 @@ def restricting_first(plans: dict[Node, Plan]) -> list[Plan]:
 
 
 def _soft_orphans(session: Session, graph: ModelGraph) -> list[Any]:
-    """Persistent soft instances a ``delete-orphan`` cascade is about to delete: changed
-    instances that lost their parent, and instances taken out of a ``delete-orphan``
-    relationship of a changed parent (one declared without a backref leaves the child itself
-    unchanged: the unit of work would find it through the parent, and ``DELETE`` it)."""
-    candidates: dict[Any, None] = {}
+    """Persistent soft instances a ``delete-orphan`` cascade is about to delete, found as the
+    unit of work finds them: changed instances that lost their parent, and instances taken
+    out of (or replaced in) a ``delete-orphan`` relationship of a changed parent with no
+    parent left on that relationship — a child the ORM loaded only to replace it, or one of a
+    relationship declared without a backref, is itself unchanged."""
+    found: dict[Any, None] = {}
     for obj in session.dirty:
-        candidates[obj] = None
         state = inspect(obj)
+        if state.mapper._delete_orphans and state.mapper._is_orphan(state):
+            found[obj] = None
         for prop in state.mapper.relationships:
-            if prop.cascade.delete_orphan:
-                removed = state.attrs[prop.key].history.deleted  # never loads
-                candidates.update(dict.fromkeys(child for child in removed if child is not None))
-    found = []
-    for obj in candidates:
-        state = inspect(obj)
-        mapper = state.mapper
-        if not mapper._delete_orphans or not state.has_identity or state in session._deleted:
-            continue
-        node = graph.node_for(type(obj))
-        if node is not None and node.soft and mapper._is_orphan(state):
-            found.append(obj)
-    return found
+            if not prop.cascade.delete_orphan:
+                continue
+            impl = state.manager[prop.key].impl
+            for child in state.attrs[prop.key].history.deleted:  # never loads
+                if child is not None and impl.hasparent(inspect(child)) is False:
+                    found[child] = None
+    return [
+        obj
+        for obj in found
+        if (state := inspect(obj)).has_identity
+        and state not in session._deleted
+        and (node := graph.node_for(type(obj))) is not None
+        and node.soft
+    ]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Integer
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, with_loader_criteria
 
 from .policy import Policy
 
@@ -47,3 +47,13 @@ def policy_of(cls: type) -> Policy:
     if not isinstance(policy, Policy):
         policy = Policy(policy)
     return policy
+
+
+def live(cls: Any) -> Any:
+    """The criterion of a soft model's live rows."""
+    return cls.deleted_at.is_(None)
+
+
+HIDE_TRASHED = with_loader_criteria(SoftDeleteMixin, live, include_aliases=True)
+"""The loader option that hides the trashed rows of every soft model an ORM statement reads,
+its subqueries and aliases included."""

@@ -11,6 +11,7 @@ from sqlalchemy.sql.util import find_tables
 from .errors import InvalidTarget
 from .graph import ModelGraph, Node
 from .keys import json_key, key_in, key_values
+from .live_only import live_only
 from .planner import Target
 
 
@@ -134,8 +135,17 @@ def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
     ids = statement.with_only_columns(getattr(entity, node.pk_key))
     if statement._limit_clause is None:
         ids = ids.order_by(None)
+    if not _opted_out(statement):
+        # Its subqueries and joins read other models as every ORM query does: without their
+        # trashed rows (a trashed comment is not one of the post's comments any more).
+        ids = live_only(ids, {node.table for node in graph.soft_nodes()}, node.table)
     inner = ids.subquery()
     return Target(node, node.pk.in_(select(inner.c[0])), description)
+
+
+def _opted_out(statement: Select[Any]) -> bool:
+    options = statement.get_execution_options()
+    return bool(options.get("include_deleted") or options.get("only_deleted"))
 
 
 def _describe(statement: Select[Any]) -> str:
