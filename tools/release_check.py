@@ -33,6 +33,8 @@ TESTS = [
     "tests/core/test_hard_and_purge.py",
     "tests/core/test_visibility.py",
     "tests/core/test_real_world.py",
+    "tests/core/test_one_flush.py",
+    "tests/core/test_session_shapes.py",
     "tests/core/test_graph.py",
     "tests/corpus",
     "tests/ext/test_extension.py",

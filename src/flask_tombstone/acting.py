@@ -5,6 +5,9 @@ so that every surface records the same things."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
@@ -12,6 +15,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from flask_tombstone.access import Access, where_all
+from flask_tombstone.core.errors import Conflict, RestoreConflict, RowRef
 from flask_tombstone.core.purge import PurgeReport
 from flask_tombstone.core.records import Operation
 
@@ -50,7 +54,8 @@ def restore(
     if deletion is None or deletion.id != op_id:
         deletion = _deletion(tombstone, op_id)
     context = access.scope(actor, deletion) if deletion is not None else None
-    op: Operation = tombstone.restore(op_id, actor=actor, context=context, **options)
+    with conflicts_seen_by(tombstone, access, actor):
+        op: Operation = tombstone.restore(op_id, actor=actor, context=context, **options)
     signals.restored.send(_app(), operation=op, deletion=deletion, actor=actor)
     return op
 
@@ -69,9 +74,10 @@ def restore_with_parents(
     request_id = f"tombstone:{uuid4().hex}"
     deletion = _deletion(tombstone, op_id)
     context = access.scope(actor, deletion) if deletion is not None else None
-    restored: Operation = tombstone.restore(
-        op_id, actor=actor, context=context, with_parents=True, request_id=request_id, **options
-    )
+    with conflicts_seen_by(tombstone, access, actor):
+        restored: Operation = tombstone.restore(
+            op_id, actor=actor, context=context, with_parents=True, request_id=request_id, **options
+        )
     brought = select(Operation).where(
         Operation.request_id == request_id, Operation.id != restored.id
     )
@@ -85,6 +91,54 @@ def restore_with_parents(
         signals.restored.send(_app(), operation=parent, deletion=its_deletion, actor=actor)
     signals.restored.send(_app(), operation=restored, deletion=deletion, actor=actor)
     return restored, parents
+
+
+@contextmanager
+def conflicts_seen_by(tombstone: Any, access: Access, actor: Any) -> Iterator[None]:
+    """A restore's :class:`~flask_tombstone.core.Conflict` as ``actor`` may read it: a row in
+    the way that they may not see (``Access.visible``) is named by its model only, and an
+    operation outside their log (``Access.operations``) not at all — what they may not see is
+    never told, not even that it exists in the trash."""
+    try:
+        yield
+    except Conflict as error:
+        if not error.conflicts:
+            raise
+        raise replace(error, conflicts=_as_seen(tombstone, access, actor, error)) from error
+
+
+def _as_seen(tombstone: Any, access: Access, actor: Any, error: Conflict) -> list[RestoreConflict]:
+    session = tombstone.session_for()
+    named = {c.other_operation for c in error.conflicts if c.other_operation is not None}
+    logged = (
+        set(
+            session.scalars(
+                select(Operation.id).where(
+                    Operation.id.in_(named), *where_all(access.operations(actor))
+                )
+            )
+        )
+        if named
+        else set()
+    )
+    shown = []
+    for conflict in error.conflicts:
+        other = conflict.other
+        if other is not None and not _sees(tombstone, access, actor, other):
+            other = RowRef(model=other.model, id=None, label="")
+        op = conflict.other_operation if conflict.other_operation in logged else None
+        shown.append(replace(conflict, other=other, other_operation=op))
+    return shown
+
+
+def _sees(tombstone: Any, access: Access, actor: Any, row: RowRef) -> bool:
+    node = tombstone.graph.node_named(row.model)
+    rules = where_all(access.visible(actor, node.cls))
+    if not rules:
+        return True
+    query = select(node.pk).where(node.pk == row.id, *rules)
+    found = tombstone.session_for().execute(query.execution_options(include_deleted=True))
+    return found.first() is not None
 
 
 def may_restore(tombstone: Any, access: Access, actor: Any, op_ids: list[int]) -> set[int]:

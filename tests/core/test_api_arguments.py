@@ -515,6 +515,8 @@ def test_restore_arguments(db_kind: str, arena: Arena) -> None:
                 assert type(value) is int or isinstance(value, str), (
                     f"restore accepted op_id={value!r}"
                 )
+                flag = kwargs.get("with_parents", False)
+                assert type(flag) is bool, f"restore accepted with_parents={flag!r}"
                 assert int(value) == arena.trashed.id, f"restore({value!r}) succeeded"
         finally:
             arena.reset()

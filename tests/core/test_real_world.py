@@ -239,7 +239,7 @@ def test_ids_are_never_coerced_to_another_row(world: World) -> None:
     with world.create() as session:
         session.add(Post(title="one"))
         session.commit()
-        for bad in ([1.5], [True], ["01"], [2**63], ["\uff11"]):
+        for bad in ([1.5], [True], ["01"], ["-0"], ["+1"], [2**63], ["\uff11"]):
             with pytest.raises(InvalidTarget):
                 ts.delete(Post, ids=bad, session=session)
         with pytest.raises(TypeError, match="ids="):

@@ -12,6 +12,7 @@ from flask_tombstone.core import (
     InvalidTarget,
     NotFound,
     Operation,
+    PlanChanged,
     Protected,
     Tombstone,
 )
@@ -213,6 +214,28 @@ def test_chunked_bulk_delete_commits_per_chunk_and_resumes(
     tombstone.restore(op.id, session=session)
     session.commit()
     assert count(session, Comment) == 10
+
+
+def test_a_chunked_delete_checks_the_confirm_token_before_its_first_chunk(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    query = select(Item).where(Item.name.like("item%"))
+    token = tombstone.preview(query, session=session).token
+    with pytest.raises(PlanChanged):
+        tombstone.delete(query, chunk_size=2, expect="0" * 32, session=session)
+    session.rollback()
+    session.add(Item(name="item 6", project_id=world.items[0].project_id))
+    session.commit()  # one more row matches since the preview
+    with pytest.raises(PlanChanged):
+        tombstone.delete(query, chunk_size=2, expect=token, session=session)
+    session.rollback()
+    assert count(session, Item) == 6  # nothing committed
+    assert session.scalar(select(func.count()).select_from(Operation)) == 0
+    token = tombstone.preview(query, session=session).token
+    op = tombstone.delete(query, chunk_size=2, expect=token, session=session)
+    assert op.counts["Item"] == 6 and count(session, Item) == 0
+    with pytest.raises(InvalidTarget, match="checked when a chunked delete starts"):
+        tombstone.delete(query, chunk_size=2, resume=op.id, expect=token, session=session)
 
 
 def test_chunked_delete_interrupted_then_resumed(

@@ -140,6 +140,9 @@ def test_listing_filters_are_checked_not_dropped(tutorial: ModuleType) -> None:
         assert client.get(f"/trash?{query}").status_code == 422, query
         assert client.get(f"/operations?{query}").status_code == 422, query
     assert client.get("/trash?kind=Item&since=2020-01-01&q=milk&page=1").status_code == 200
+    for edge in ("until=9999-12-31", "since=9999-12-31", "since=0001-01-01&until=0001-01-01"):
+        assert client.get(f"/trash?{edge}").status_code == 200, edge
+        assert client.get(f"/operations?{edge}").status_code == 200, edge
     assert client.get("/operations?kind=restore&actor=ann").status_code == 200
 
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select, update
 
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, PlanChanged
 from .execute import stamp_soft
+from .inspect_rows import fingerprint
 from .operations import OPERATIONS, Request, atomic, close_operation, open_operation
 from .planner import ChunkRows, NestedRows, Plan, Target, plan_soft
 from .records import Operation, OperationKind, OperationStatus, utcnow
@@ -38,11 +39,13 @@ class ChunkedSoftDelete:
         self.wrap = wrap
         self.root = plan.target.node
 
-    def run(self, chunk_size: int, resume: int | None) -> Operation:
+    def run(self, chunk_size: int, resume: int | None, expect: str | None = None) -> Operation:
         session = self.session
         counts: dict[str, int]
         if resume is None:
             self._refuse_blockers()
+            if expect is not None:
+                self._check_token(expect)
             if self._next_boundary(0, chunk_size) is None:
                 # Nothing to delete: refused before the operation's row is written (and
                 # committed, as the chunks' progress is), so the refusal leaves nothing.
@@ -79,6 +82,13 @@ class ChunkedSoftDelete:
 
     def _none_matches(self) -> NotFound:
         return NotFound(f"no live {self.root.name} matches the filter", model=self.root.name)
+
+    def _check_token(self, expect: str) -> None:
+        """The confirm token of the whole plan, before the first chunk commits anything (the
+        chunks cannot be rolled back together, as a single delete is when its stamp differs)."""
+        actual = fingerprint(self.session, self.plan, NestedRows(self.plan, wrap=self.wrap), 0)
+        if actual != expect:
+            raise PlanChanged(expected=expect, actual=actual)
 
     def _refuse_blockers(self) -> None:
         sets = NestedRows(self.plan, wrap=self.wrap)

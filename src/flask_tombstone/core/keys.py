@@ -27,7 +27,7 @@ from sqlalchemy import (
 
 from .errors import InvalidTarget
 
-DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)")
+DECIMAL = re.compile(r"0|-?[1-9][0-9]*")  # canonical: no sign on 0, no leading zeros
 INT_RANGES = (  # (type, bits), most specific first
     (SmallInteger, 16),
     (BigInteger, 64),

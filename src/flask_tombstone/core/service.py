@@ -378,8 +378,13 @@ class Tombstone(Auditing):
             require_integer_key(plan.target.node)
             size = DEFAULT_CHUNK if chunk_size is None else check_count("chunk_size", chunk_size)
             resumed = None if resume is None else check_count("resume", resume)
+            if resumed is not None and expect is not None:
+                raise InvalidTarget(
+                    "a confirm token is checked when a chunked delete starts, not when it "
+                    "resumes (part of its rows are already in the trash)"
+                )
             chunked = ChunkedSoftDelete(self, session, plan, request, wrap=self._wrap(session))
-            return chunked.run(size, resumed)
+            return chunked.run(size, resumed, expect)
         snap = self.snapshot if snapshot is None else snapshot
         check_flag("snapshot", snap)
         return self.execute(
@@ -658,6 +663,7 @@ class Tombstone(Auditing):
             are listed.
         """
         op_id = check_count("op_id", op_id)
+        check_flag("with_parents", with_parents)
         session = self.session_for(None, session)
         request = self._request(actor, reason, request_id, context)
         in_one = dialect_name(session) == "postgresql"

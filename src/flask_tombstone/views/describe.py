@@ -110,6 +110,20 @@ def conflict(item: RestoreConflict) -> str:
     """Why one row cannot come back, for people."""
     row, other = item.row, item.other
     name = f"{noun(row.model)} “{row.label}”"
+    if other is not None and other.id is None:  # a row the actor may not see: no name
+        if item.reason == "parent_in_trash":
+            return _(
+                "The %(row)s belongs to a %(other)s that is in the trash and that you cannot "
+                "see: it cannot come back before that %(other)s does.",
+                row=name,
+                other=noun(other.model),
+            )
+        return _(
+            "The %(row)s cannot come back: its %(columns)s is now used by another %(other)s.",
+            row=name,
+            columns=columns(item.columns),
+            other=noun(other.model),
+        )
     if item.reason == "parent_in_trash" and other is not None:
         return _(
             "The %(row)s belongs to %(other)s “%(label)s”, which is in the trash: restore that "

@@ -66,7 +66,7 @@ def read_filters(*, kinds: tuple[str, ...], kind_field: Any) -> Filters:
         found.criteria.append(Operation.actor == actor[:255])
     for name, bound in (("since", False), ("until", True)):
         day = _day(found, name)
-        if day is not None:
+        if day is not None and not (bound and day == date.max):  # until the last day: all
             moment = datetime.combine(day + timedelta(days=bound), time())
             found.criteria.append(
                 Operation.created_at < moment if bound else Operation.created_at >= moment

@@ -81,8 +81,8 @@ def conflict_link(item: RestoreConflict) -> tuple[str, str] | None:
     """Where the live row that took a unique value is shown, and its name."""
     state = views()
     other = item.other
-    if item.reason != "unique" or other is None or state.row_url is None:
-        return None
+    if item.reason != "unique" or other is None or other.id is None or state.row_url is None:
+        return None  # (no id: a row the actor may not see)
     node = state.tombstone.graph.nodes_by_name().get(other.model)
     if node is None:
         return None
