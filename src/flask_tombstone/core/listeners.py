@@ -109,25 +109,30 @@ class Listeners:
         if options.get("tombstone_internal"):
             return None
         if state.is_delete:
-            return self._route_delete(state)
+            routed = self._route_delete(state)
+            if routed is None and not options.get(INCLUDE_DELETED):
+                self._hide_trashed(state)  # the unit of work's own: its filter reads live rows
+            return routed
         if options.get(INCLUDE_DELETED):
             return None
         if state.is_column_load:
             # A refresh or an expired attribute's load: SQLAlchemy applies no loader criteria
             # there, so a row trashed since would come back. Like a row deleted since, it
-            # does not (ObjectDeletedError), unless it was loaded from the trash on purpose.
+            # does not (ObjectDeletedError), unless it was loaded from the trash on purpose;
+            # nor do the trashed rows its eager loads and column subqueries read.
             refreshed = state.load_options._refresh_state
             if refreshed is None or not refreshed.info.get(OPTED_OUT):
                 state.statement = _live_rows_only(state)
+                self._hide_trashed(state)
             return None
-        if state.is_select or state.is_update:
+        if state.is_select or state.is_update or state.is_insert:
             if options.get(ONLY_DELETED) and state.is_select:
                 state.statement = state.statement.options(*self._only_deleted(state))
-            elif self._hide not in getattr(state.statement, "_with_options", ()):
+            else:
                 # Relationship loads of rows loaded through this filter carry it already
                 # (propagated); the others (of objects added or loaded with include_deleted)
-                # get it here.
-                state.statement = state.statement.options(self._hide)
+                # get it here; an INSERT ... SELECT copies live rows only.
+                self._hide_trashed(state)
             if state.is_update and isinstance(state.parameters, list):
                 state.statement = _live_rows_only(state)
                 if "synchronize_session" not in options:
@@ -135,6 +140,10 @@ class Listeners:
                     # like synchronize_session=None, it leaves instances as they are.
                     state.update_execution_options(synchronize_session=None)
         return None
+
+    def _hide_trashed(self, state: ORMExecuteState) -> None:
+        if self._hide not in getattr(state.statement, "_with_options", ()):
+            state.statement = state.statement.options(self._hide)
 
     def _only_deleted(self, state: ORMExecuteState) -> list[Any]:
         statement = state.statement

@@ -1,0 +1,99 @@
+"""Query paths beside the plain ORM select (test_visibility.py): the reload of an instance
+the session added itself (its joined eager loads and column subqueries), the filter of a
+bulk DELETE the unit of work runs (a hard model the engine does not govern), and INSERT ...
+FROM SELECT. Each reads live rows only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, delete, func, insert, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+
+from flask_tombstone.core import SoftDeleteMixin
+
+from .fresh_world import World, live, world_fixture  # noqa: F401  (the fixture)
+
+
+def blog(world: World) -> tuple[Any, Any]:
+    class Post(SoftDeleteMixin, world.Base):
+        __tablename__ = "vp_post"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        title: Mapped[str] = mapped_column(String(40))
+        comments: Mapped[list[Comment]] = relationship(
+            cascade="all, delete-orphan", order_by="Comment.id", lazy="joined"
+        )
+
+    class Comment(SoftDeleteMixin, world.Base):
+        __tablename__ = "vp_comment"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        post_id: Mapped[int] = mapped_column(ForeignKey("vp_post.id"))
+
+    Post.comment_count = column_property(  # type: ignore[attr-defined]
+        select(func.count(Comment.id))
+        .where(Comment.post_id == Post.id)
+        .correlate_except(Comment)
+        .scalar_subquery()
+    )
+    return Post, Comment
+
+
+def test_an_added_instance_reloads_without_trashed_rows(world: World) -> None:
+    """Created, committed, a comment deleted, committed: the post's reload (expired at
+    commit, or refreshed) has no saved load options to carry the filter; it gets its own."""
+    Post, Comment = blog(world)
+    with world.create() as session:
+        post = Post(id=1, title="hello", comments=[Comment(id=10), Comment(id=11)])
+        session.add(post)
+        session.commit()
+        session.delete(post.comments[0])
+        session.commit()
+        assert [c.id for c in post.comments] == [11]
+        assert post.comment_count == 1
+        session.refresh(post)
+        assert [c.id for c in post.comments] == [11] and post.comment_count == 1
+        session.commit()  # (MariaDB's repeatable read: the next read sees the other's commit)
+        with world.Session() as other:  # trashed by another session
+            other.delete(other.get(Comment, 11))
+            other.commit()
+        session.expire(post)
+        assert post.comments == [] and post.comment_count == 0
+
+
+def test_the_filter_of_a_bulk_delete_of_a_hard_model_reads_live_rows(world: World) -> None:
+    Post, _ = blog(world)
+
+    class Visit(world.Base):  # hard, no link the engine follows: the unit of work deletes
+        __tablename__ = "vp_visit"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        post_id: Mapped[int]
+
+    with world.create() as session:
+        session.add_all([Post(id=1, title="live"), Post(id=2, title="trashed")])
+        session.add_all([Visit(id=1, post_id=1), Visit(id=2, post_id=2)])
+        session.commit()
+        session.delete(session.get(Post, 2))
+        session.commit()
+        gone = session.execute(delete(Visit).where(Visit.post_id.in_(select(Post.id))))
+        assert gone.rowcount == 1 and live(session, Visit) == [2]
+        orphans = ~select(Post.id).where(Post.id == Visit.post_id).exists()
+        session.execute(delete(Visit).where(orphans))  # the trashed post's visits
+        assert live(session, Visit) == []
+
+
+def test_insert_from_select_copies_live_rows(world: World) -> None:
+    Post, _ = blog(world)
+
+    class Report(world.Base):
+        __tablename__ = "vp_report"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        title: Mapped[str] = mapped_column(String(40))
+
+    with world.create() as session:
+        session.add_all([Post(id=1, title="live"), Post(id=2, title="trashed")])
+        session.commit()
+        session.delete(session.get(Post, 2))
+        session.commit()
+        copy = insert(Report).from_select(["id", "title"], select(Post.id, Post.title))
+        session.execute(copy)
+        assert live(session, Report) == [1]
