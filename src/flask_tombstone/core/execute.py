@@ -72,8 +72,11 @@ def stamp_soft(session: Session, plan: Plan, op_id: Any, now: datetime, sets: Ro
         if step.self_links and n:
             # Self-references (replies to comments): one statement a level, until none is
             # left; with no row stamped at this step, no reply can be reached.
+            # The seed's rows were all stamped above: the levels follow the links only (a
+            # filter read again would find rows it did not select at first).
             while True:
-                level = run(session, update(table).where(step.where(sets)).values(values))
+                replies = step.where(sets, with_seed=False)
+                level = run(session, update(table).where(replies).values(values))
                 if not level:
                     break
                 n += level

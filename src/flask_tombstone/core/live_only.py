@@ -17,12 +17,11 @@ from sqlalchemy import Alias, Join, Select, Table
 from sqlalchemy.sql import visitors
 
 
-def live_only(statement: Select[Any], soft: set[Table], target: Table) -> Select[Any]:
+def live_only(statement: Select[Any], soft: set[Table], target: Table | None) -> Select[Any]:
     """``statement`` with each of its ``SELECT``\\s reading the live rows only of the tables
-    in ``soft`` that it names in its ``FROM`` — but ``target`` in its own ``FROM``: which of
-    the target's rows an operation takes is the operation's to say (a soft delete takes live
-    ones, a hard delete trashed ones too). An outer join's optional side is left as it is (a
-    ``WHERE`` there would turn it into an inner join)."""
+    in ``soft`` that it names in its ``FROM`` — but ``target`` in its own ``FROM``, if given:
+    a hard delete takes the model's trashed rows too. An outer join's optional side is left
+    as it is (a ``WHERE`` there would turn it into an inner join)."""
 
     def hidden(select: Any) -> Any:
         def nested(element: Any, **kw: Any) -> Any:

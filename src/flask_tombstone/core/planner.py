@@ -36,6 +36,9 @@ class Target:
     instances: tuple[Any, ...] = ()
     scope: ColumnElement[bool] | None = None  # a subclass's rows among its node's
     matches: ColumnElement[bool] | None = None  # the asked keys, exactly (without the scope)
+    # False when the criterion reads other rows (joins, subqueries, LIMIT): what it selects
+    # can change as the operation writes, so its keys are read once, first (service.execute)
+    stable: bool = True
 
 
 @dataclass
@@ -55,9 +58,13 @@ class Step:
     def self_links(self) -> list[tuple[Edge, ColumnElement[bool] | None]]:
         return [(e, x) for e, x in self.links if e.parent is self.node]
 
-    def where(self, sets: RowSets, *, with_self: bool = True) -> ColumnElement[bool]:
+    def where(
+        self, sets: RowSets, *, with_self: bool = True, with_seed: bool = True
+    ) -> ColumnElement[bool]:
         """The criterion selecting this step's rows, given how parent rows are found."""
-        alternatives: list[ColumnElement[bool]] = [] if self.seed is None else [self.seed]
+        alternatives: list[ColumnElement[bool]] = []
+        if self.seed is not None and with_seed:
+            alternatives.append(self.seed)
         for edge, extra in self.links:
             if edge.parent is self.node and not with_self:
                 continue

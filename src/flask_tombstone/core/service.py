@@ -4,10 +4,11 @@ seal and verify. The Flask extension subclasses it; nothing here imports Flask."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Select, bindparam, func, select, update
+from sqlalchemy import MetaData, Select, bindparam, false, func, select, update
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import one_statement
@@ -35,7 +36,7 @@ from .fanout import Fanout
 from .graph import ModelGraph, Node
 from .graph_rules import build_graph
 from .inspect_rows import find_blockers, fingerprint
-from .keys import require_integer_key
+from .keys import key_in, require_integer_key
 from .listeners import Listeners
 from .operations import (
     FINISHED,
@@ -289,7 +290,7 @@ class Tombstone(Auditing):
         dialect: str | None = None,
     ) -> Plan:
         """The plan of deleting ``target`` (the steps and checks, before any SQL runs)."""
-        resolved = resolve(self.graph, target, ids, dialect=dialect)
+        resolved = resolve(self.graph, target, ids, dialect=dialect, hard=hard)
         self._refuse_protected(resolved.node)
         soft = resolved.node.soft and not hard
         return plan_soft(self.graph, resolved) if soft else plan_hard(self.graph, resolved)
@@ -376,6 +377,12 @@ class Tombstone(Auditing):
             if plan.mode != "soft":
                 raise InvalidTarget("only soft deletes run in chunks (purge hard ones)")
             require_integer_key(plan.target.node)
+            if not plan.target.stable:
+                raise InvalidTarget(
+                    "a chunked delete reads its filter chunk by chunk: give it one on the "
+                    "model's own columns (a join, subquery or LIMIT would select other rows "
+                    "as the chunks go; run it without chunk_size=)"
+                )
             size = DEFAULT_CHUNK if chunk_size is None else check_count("chunk_size", chunk_size)
             resumed = None if resume is None else check_count("resume", resume)
             if resumed is not None and expect is not None:
@@ -405,6 +412,7 @@ class Tombstone(Auditing):
         """Run a plan atomically; with ``sync``, the session's instances of the removed rows
         become deleted (the flush listener does that itself, after all its work)."""
         with atomic(session):
+            plan = self._settled(session, plan)
             if plan.mode == "soft":
                 op = self._soft_delete(session, plan, request, expect, missing_ok)
             else:
@@ -412,6 +420,24 @@ class Tombstone(Auditing):
             if sync:
                 forget_removed(session, plan, op)
         return op
+
+    def _settled(self, session: Session, plan: Plan) -> Plan:
+        """``plan`` with a target whose filter reads other rows (a join, a subquery, a LIMIT)
+        read once, first: its keys. What the filter selects can change as the operation
+        writes (a self-reference's next level, a hard delete's children removed first, the
+        next rows of a LIMIT), and the operation takes what it selected when it started."""
+        target = plan.target
+        if target.stable:
+            return plan
+        query = select(target.node.pk).where(target.criterion)
+        keys = tuple(session.scalars(query, execution_options=INTERNAL))
+        matches = key_in(target.node.pk, keys, dialect_name(session)) if keys else false()
+        settled = replace(target, criterion=matches, matches=matches, scope=None, stable=True)
+        return (
+            plan_soft(self.graph, settled)
+            if plan.mode == "soft"
+            else plan_hard(self.graph, settled)
+        )
 
     def _soft_delete(
         self,

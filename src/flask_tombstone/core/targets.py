@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, inspect, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, inspect, select
 from sqlalchemy.orm import InstanceState, object_session
 from sqlalchemy.sql.util import find_tables
 
@@ -16,7 +16,12 @@ from .planner import Target
 
 
 def resolve(
-    graph: ModelGraph, target: Any, ids: Any = None, *, dialect: str | None = None
+    graph: ModelGraph,
+    target: Any,
+    ids: Any = None,
+    *,
+    dialect: str | None = None,
+    hard: bool = False,
 ) -> Target:
     """Accept an instance, a list of instances of one model, a model with ``ids``, or a
     ``select()`` of one model. A subclass (single- or joined-table inheritance) is a target
@@ -24,7 +29,9 @@ def resolve(
     if isinstance(target, Select):
         if ids is not None:
             raise InvalidTarget("ids= goes with a model class, not with a select()")
-        return _from_select(graph, target)
+        return _from_select(graph, target, hard)
+    if isinstance(target, CompoundSelect):
+        raise InvalidTarget("a bulk delete takes a select() of one model, not a UNION of selects")
     if isinstance(target, type):
         if ids is None:
             raise InvalidTarget(f"deleting from {target.__name__} needs ids= or a select()")
@@ -98,7 +105,7 @@ def _identity(obj: Any) -> Any:
     return state.identity[0]
 
 
-def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
+def _from_select(graph: ModelGraph, statement: Select[Any], hard: bool) -> Target:
     described = statement.column_descriptions
     if len(described) != 1:
         raise InvalidTarget("a bulk delete takes a select() of exactly one model")
@@ -133,14 +140,16 @@ def _from_select(graph: ModelGraph, statement: Select[Any]) -> Target:
     if simple and own and all(table is node.table for table in tables):
         return Target(node, statement.whereclause, description)
     ids = statement.with_only_columns(getattr(entity, node.pk_key))
-    if statement._limit_clause is None:
+    if statement._limit_clause is None and statement._offset_clause is None:
         ids = ids.order_by(None)
     if not _opted_out(statement):
         # Its subqueries and joins read other models as every ORM query does: without their
-        # trashed rows (a trashed comment is not one of the post's comments any more).
-        ids = live_only(ids, {node.table for node in graph.soft_nodes()}, node.table)
+        # trashed rows (a trashed comment is not one of the post's comments any more); and
+        # a soft delete's LIMIT counts the model's live rows (a hard one takes trashed ones).
+        soft = {node.table for node in graph.soft_nodes()}
+        ids = live_only(ids, soft, None if node.soft and not hard else node.table)
     inner = ids.subquery()
-    return Target(node, node.pk.in_(select(inner.c[0])), description)
+    return Target(node, node.pk.in_(select(inner.c[0])), description, stable=False)
 
 
 def _opted_out(statement: Select[Any]) -> bool:
