@@ -914,7 +914,8 @@ class Tombstone(Auditing):
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(table name, row as a dict)`` for every row hard-delete or purge operation
         ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled."""
-        return read_snapshots(self.session_for(None, session), op_id)
+        tables = {table.name: table for table in self.metadata.tables.values()}
+        return read_snapshots(self.session_for(None, session), op_id, tables)
 
 
 def _record_restore(

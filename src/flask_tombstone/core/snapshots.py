@@ -17,10 +17,11 @@ as well.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Integer, Table, func, insert, literal, null, select
+from sqlalchemy import JSON, Integer, LargeBinary, Table, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
 from .keys import fits_row_id
@@ -39,7 +40,8 @@ def write_snapshots(session: Session, op_id: int, table: Table, where: Any) -> N
     (pk,) = table.primary_key.columns
     if dialect in ("mysql", "mariadb"):
         first_id = pk if fits_row_id(pk) else null().cast(Integer)
-        values = _json_array(dialect, *(func.json_array(column) for column in table.c))
+        held = (_as_json(dialect, column) for column in table.c)
+        values = _json_array(dialect, *(func.json_array(value) for value in held))
         source = select(first_id, _json_object(dialect, header, values)).where(where)
     else:
         source = _chunked(dialect, table, pk, header, where)
@@ -58,7 +60,10 @@ def _chunked(dialect: str, table: Table, pk: Any, header: Any, where: Any) -> An
     else:
         rank, ids = func.row_number().over(order_by=pk) - 1, null().cast(Integer)
     labels = [f"c{i}" for i in range(len(table.c))]
-    columns = [column.label(label) for column, label in zip(table.c, labels, strict=True)]
+    columns = [
+        _as_json(dialect, column).label(label)
+        for column, label in zip(table.c, labels, strict=True)
+    ]
     inner = (
         select(ids.label("first_id"), (rank // CHUNK_ROWS).label("bucket"), *columns)
         .where(where)
@@ -70,6 +75,16 @@ def _chunked(dialect: str, table: Table, pk: Any, header: Any, where: Any) -> An
     return select(func.min(inner.c.first_id), data).group_by(inner.c.bucket)
 
 
+def _as_json(dialect: str, column: Any) -> Any:
+    """A column's value as JSON holds it: binary as hexadecimal text (JSON has no bytes:
+    SQLite refuses them), a JSON column's document nested (not as its text)."""
+    if isinstance(column.type, LargeBinary):
+        return func.encode(column, "hex") if dialect == "postgresql" else func.hex(column)
+    if isinstance(column.type, JSON) and dialect == "sqlite":
+        return func.json(column)
+    return column
+
+
 def _json_array(dialect: str, *values: Any) -> Any:
     return func.json_build_array(*values) if dialect == "postgresql" else func.json_array(*values)
 
@@ -79,8 +94,11 @@ def _json_object(dialect: str, header: Any, values: Any) -> Any:
     return build(literal("columns"), header, literal("values"), values)
 
 
-def read_snapshots(session: Session, op_id: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(table name, row)`` for every row operation ``op_id`` snapshotted, in journal order."""
+def read_snapshots(
+    session: Session, op_id: int, tables: dict[str, Table] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(table name, row)`` for every row operation ``op_id`` snapshotted, in journal order;
+    with ``tables`` (by name), binary columns as bytes and JSON columns as documents."""
     entries = session.execute(
         select(JOURNAL.c.table_name, JOURNAL.c.data)
         .where(JOURNAL.c.op_id == op_id, JOURNAL.c.kind == JournalKind.SNAPSHOT)
@@ -90,5 +108,19 @@ def read_snapshots(session: Session, op_id: int) -> Iterator[tuple[str, dict[str
     for table_name, data in entries:
         columns = data["columns"]
         rows = zip(*data["values"], strict=True) if "values" in data else data["rows"]
+        table = (tables or {}).get(table_name)
         for values in rows:
-            yield table_name, dict(zip(columns, values, strict=True))
+            row = dict(zip(columns, values, strict=True))
+            yield table_name, row if table is None else _typed(table, row)
+
+
+def _typed(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    for name, value in row.items():
+        column = table.c.get(name)
+        if column is None or not isinstance(value, str):
+            continue
+        if isinstance(column.type, LargeBinary):
+            row[name] = bytes.fromhex(value)
+        elif isinstance(column.type, JSON):
+            row[name] = json.loads(value)  # written as its text (MariaDB)
+    return row
