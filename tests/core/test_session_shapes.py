@@ -30,6 +30,7 @@ from flask_tombstone.core import (
     Conflict,
     Operation,
     SoftDeleteMixin,
+    unique_live,
 )
 
 from .fresh_world import World, live, world_fixture  # noqa: F401  (the fixture)
@@ -273,3 +274,36 @@ def test_a_snapshot_holds_binary_and_json_values(world: World) -> None:
     assert snapshots == [
         ("ss_doc", {"id": 1, "blob": b"\x00\x01\xffbinary", "meta": {"k": [1, 2], "s": "x"}})
     ]
+
+
+def test_deletions_restored_together_that_clash_are_a_conflict(world: World) -> None:
+    """User 1 trashed (e@x), user 2 takes e@x, then its org is trashed with it: restoring
+    user 1's deletion with its parents would make both live. The checks compare the rows
+    with live ones; the unique index refuses the pair: a Conflict, nothing changed."""
+
+    class Org(SoftDeleteMixin, world.Base):
+        __tablename__ = "ss_org"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        users: Mapped[list[User]] = relationship(cascade="all, delete-orphan")
+
+    class User(SoftDeleteMixin, world.Base):
+        __tablename__ = "ss_user"
+        __table_args__ = (unique_live("email"),)
+        id: Mapped[int] = mapped_column(primary_key=True)
+        email: Mapped[str] = mapped_column(String(50))
+        org_id: Mapped[int] = mapped_column(ForeignKey("ss_org.id"))
+
+    with world.create() as session:
+        session.add(Org(id=1, users=[User(id=1, email="e@x")]))
+        session.commit()
+        first = world.ts.delete(User, ids=[1], session=session)
+        session.commit()
+        session.add(User(id=2, email="e@x", org_id=1))
+        session.commit()
+        world.ts.delete(Org, ids=[1], session=session)
+        session.commit()
+        before = world.rows(session, "ss_user")
+        with pytest.raises(Conflict, match="cannot be restored as things are now"):
+            world.ts.restore(first.id, with_parents=True, session=session)
+        session.rollback()
+        assert world.rows(session, "ss_user") == before

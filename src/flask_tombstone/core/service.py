@@ -4,11 +4,13 @@ seal and verify. The Flask extension subclasses it; nothing here imports Flask."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import MetaData, Select, bindparam, false, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
 from . import one_statement
@@ -25,6 +27,7 @@ from .errors import (
     AlreadyGone,
     Blocked,
     Conflict,
+    DatabaseFailure,
     InvalidTarget,
     NotFound,
     PlanChanged,
@@ -693,7 +696,7 @@ class Tombstone(Auditing):
         session = self.session_for(None, session)
         request = self._request(actor, reason, request_id, context)
         in_one = dialect_name(session) == "postgresql"
-        with atomic(session):
+        with _unique_clash_is_conflict(op_id), atomic(session):
             # The deletion's restores and purges, and what stands in the way, are read by
             # the restoring statement itself (PostgreSQL) or its first UPDATE (elsewhere),
             # which write nothing if there are any; then the general path says why.
@@ -916,6 +919,24 @@ class Tombstone(Auditing):
         ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled."""
         tables = {table.name: table for table in self.metadata.tables.values()}
         return read_snapshots(self.session_for(None, session), op_id, tables)
+
+
+@contextmanager
+def _unique_clash_is_conflict(op_id: int) -> Iterator[None]:
+    """A unique index refusing a restore — rows of deletions restored together
+    (``with_parents``) holding the same value between themselves, which the checks (against
+    live rows) do not see — is a :class:`Conflict`, not a database failure: nothing changed,
+    and retrying will not help."""
+    try:
+        yield
+    except DatabaseFailure as failure:
+        if not isinstance(failure.__cause__, IntegrityError):
+            raise
+        raise Conflict(
+            detail=f"operation {op_id} cannot be restored as things are now: the database's "
+            "constraints refuse the rows it would bring back (two of them holding one unique "
+            "value, for instance)"
+        ) from failure
 
 
 def _record_restore(
