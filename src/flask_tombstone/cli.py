@@ -13,12 +13,14 @@ from flask.cli import with_appcontext
 from .core import Head, Operation, Preview, TombstoneError, describe_conflict
 from .core.audit import chain_head
 from .core.errors import Conflict
+from .core.records import OperationKind
 
 if TYPE_CHECKING:
     from .extension import Tombstone
 
 DURATION = re.compile(r"^(\d+)([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+LIMIT = click.IntRange(1, 100_000)  # rows a listing prints
 
 
 def parse_duration(text: str) -> timedelta:
@@ -26,7 +28,10 @@ def parse_duration(text: str) -> timedelta:
     match = DURATION.match(text.strip())
     if not match:
         raise click.BadParameter(f"{text!r} is not a duration like 30d, 12h or 2w")
-    return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        raise click.BadParameter(f"{text!r} is longer than any retention period") from None
 
 
 def _tombstone() -> Tombstone:
@@ -136,8 +141,14 @@ def purge_command(
         "actor": actor,
         "chunk_size": chunk_size,
     }
+    if op_id is not None and older_than is not None:
+        raise click.UsageError(
+            "--op and --older-than are exclusive: purge one operation, or by age"
+        )
     if op_id is None:
-        kwargs["older_than"] = parse_duration(older_than or tombstone.state().retention)
+        kwargs["older_than"] = parse_duration(
+            tombstone.state().retention if older_than is None else older_than
+        )
     try:
         with click.progressbar(length=1, label="purging", show_pos=True) as bar:
 
@@ -157,7 +168,7 @@ def purge_command(
 
 
 @tombstone_cli.command("trash")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=LIMIT, default=50, show_default=True)
 @with_appcontext
 def trash_command(limit: int) -> None:
     """List the operations whose rows are in the trash."""
@@ -170,8 +181,19 @@ def trash_command(limit: int) -> None:
 
 
 @tombstone_cli.command("ops")
-@click.option("--limit", type=int, default=50, show_default=True)
-@click.option("--kind", default=None, help="delete, hard_delete, restore or purge")
+@click.option("--limit", type=LIMIT, default=50, show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(
+        [
+            OperationKind.DELETE,
+            OperationKind.HARD_DELETE,
+            OperationKind.RESTORE,
+            OperationKind.PURGE,
+        ]
+    ),
+    default=None,
+)
 @with_appcontext
 def ops_command(limit: int, kind: str | None) -> None:
     """Show the operations log, newest first."""

@@ -148,6 +148,32 @@ def test_cli_commands(app: Flask) -> None:
     assert result.exit_code == 0 and "chain intact: 4" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["purge", "--older-than", "99999999999d"], "longer than any retention"),
+        (["purge", "--older-than", ""], "not a duration"),
+        (["purge", "--op", "1", "--older-than", "1000d"], "exclusive"),
+        (["trash", "--limit", "99999999999999999999"], "--limit"),
+        (["trash", "--limit", "-1"], "--limit"),
+        (["ops", "--limit", "0"], "--limit"),
+        (["ops", "--kind", "bogus"], "--kind"),
+    ],
+)
+def test_cli_bad_input_is_a_usage_error_and_changes_nothing(
+    app: Flask, args: list[str], said: str
+) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["tombstone", "delete", "User", "2"])
+    everyone = select(User.name).execution_options(include_deleted=True)
+    before = db.session.scalars(everyone).all()
+    result = runner.invoke(args=["tombstone", *args])
+    assert result.exit_code == 2 and said in result.output, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert db.session.scalars(everyone).all() == before
+
+
 def test_problem_details_for_engine_errors(app: Flask) -> None:
     from flask_tombstone.core import Blocked, Blocker, RowRef
     from flask_tombstone.problems import PROBLEM_JSON, problem_for
