@@ -19,6 +19,7 @@ transaction, as an earlier flush's would be.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import inspect
@@ -70,6 +71,18 @@ def _changes_links(state: Any) -> bool:
     return False
 
 
+def lost_children(state: Any) -> Iterator[tuple[Any, Any]]:
+    """``(attribute, child)`` for each child the instance's ``delete-orphan`` relationships
+    lost in this flush (taken out, or replaced), as the unit of work finds them; never loads."""
+    for prop in state.mapper.relationships:
+        if not prop.cascade.delete_orphan:
+            continue
+        impl = state.manager[prop.key].impl
+        for child in state.attrs[prop.key].history.deleted:
+            if child is not None:
+                yield impl, child
+
+
 def _shield_orphans(movers: list[Any], deleted: set[int]) -> list[tuple[dict[int, Any], int, Any]]:
     """Mark the children the movers' ``delete-orphan`` relationships lost, and the engine
     deletes, as still having their parent: the first flush's unit of work then leaves them
@@ -77,17 +90,13 @@ def _shield_orphans(movers: list[Any], deleted: set[int]) -> list[tuple[dict[int
     shielded = []
     for obj in movers:
         state = inspect(obj)
-        for prop in state.mapper.relationships:
-            if not prop.cascade.delete_orphan:
+        for impl, child in lost_children(state):
+            if id(child) not in deleted:
                 continue
-            impl = state.manager[prop.key].impl
-            for child in state.attrs[prop.key].history.deleted:
-                if child is None or id(child) not in deleted:
-                    continue
-                parents = inspect(child).parents
-                token = id(impl.parent_token)
-                shielded.append((parents, token, parents.get(token, _ABSENT)))
-                impl.sethasparent(inspect(child), state, True)
+            parents = inspect(child).parents
+            token = id(impl.parent_token)
+            shielded.append((parents, token, parents.get(token, _ABSENT)))
+            impl.sethasparent(inspect(child), state, True)
     return shielded
 
 

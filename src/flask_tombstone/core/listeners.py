@@ -22,7 +22,7 @@ from sqlalchemy.orm import (
 )
 
 from .errors import Conflict, NotFound, Protected, TombstoneError
-from .flush_first import flushing_first, write_moves_first
+from .flush_first import flushing_first, lost_children, write_moves_first
 from .graph import ModelGraph, Node
 from .mixin import HIDE_TRASHED, SoftDeleteMixin, live
 from .operations import atomic
@@ -378,13 +378,9 @@ def _soft_orphans(session: Session, graph: ModelGraph) -> list[Any]:
         state = inspect(obj)
         if state.mapper._delete_orphans and state.mapper._is_orphan(state):
             found[obj] = None
-        for prop in state.mapper.relationships:
-            if not prop.cascade.delete_orphan:
-                continue
-            impl = state.manager[prop.key].impl
-            for child in state.attrs[prop.key].history.deleted:  # never loads
-                if child is not None and impl.hasparent(inspect(child)) is False:
-                    found[child] = None
+        for impl, child in lost_children(state):
+            if impl.hasparent(inspect(child)) is False:
+                found[child] = None
     return [
         obj
         for obj in found
