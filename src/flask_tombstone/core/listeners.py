@@ -203,8 +203,9 @@ class Listeners:
         self._leave_operations(session, graph)
         self._refuse_trashed_keys(session, graph)
         groups: dict[Node, list[Any]] = {}  # {node: instances the engine deletes}
-        replaced = _replaced_keys(session)
-        for obj in [*session.deleted, *_soft_orphans(session, graph)]:
+        deleting = [*session.deleted, *_soft_orphans(session, graph)]
+        replaced = _replaced_keys(session) if deleting else set()  # (most flushes delete none)
+        for obj in deleting:
             if inspect(obj).key in replaced:
                 continue  # a new instance takes its key: the unit of work UPDATEs the row
             node = _governing(graph, type(obj))
