@@ -25,8 +25,7 @@ from .errors import (
 )
 from .graph import Edge, ModelGraph, Node
 from .journal_storage import compress_journal
-from .listeners import INCLUDE_DELETED, ONLY_DELETED
-from .mixin import ProtectedMixin, SoftDeleteMixin, policy_of
+from .mixin import INCLUDE_DELETED, ONLY_DELETED, ProtectedMixin, SoftDeleteMixin, policy_of
 from .policy import Policy, Rule
 from .preview import Preview
 from .purge import PurgedOperation, PurgeReport

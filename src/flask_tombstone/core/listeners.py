@@ -24,7 +24,7 @@ from sqlalchemy.orm import (
 from .errors import Conflict, NotFound, Protected, TombstoneError
 from .flush_first import flushing_first, lost_children, write_moves_first
 from .graph import ModelGraph, Node
-from .mixin import HIDE_TRASHED, SoftDeleteMixin, live
+from .mixin import HIDE_TRASHED, INCLUDE_DELETED, ONLY_DELETED, SoftDeleteMixin, live
 from .operations import atomic
 from .planner import Plan
 from .policy import Policy
@@ -37,8 +37,6 @@ from .versions import refuse_stale
 if TYPE_CHECKING:
     from .service import Tombstone
 
-INCLUDE_DELETED = "include_deleted"
-ONLY_DELETED = "only_deleted"
 OPTED_OUT = "tombstone_opted_out"  # InstanceState.info: loaded with an opt-out
 GOVERNED = "tombstone_graph"  # Session.info: the graph whose engine runs its deletions
 

@@ -49,6 +49,10 @@ def policy_of(cls: type) -> Policy:
     return policy
 
 
+INCLUDE_DELETED = "include_deleted"  # execution option: trashed rows too
+ONLY_DELETED = "only_deleted"  # execution option: the trash only
+
+
 def live(cls: Any) -> Any:
     """The criterion of a soft model's live rows."""
     return cls.deleted_at.is_(None)

@@ -12,6 +12,7 @@ from .errors import InvalidTarget
 from .graph import ModelGraph, Node
 from .keys import json_key, key_in, key_values
 from .live_only import live_only
+from .mixin import INCLUDE_DELETED, ONLY_DELETED
 from .planner import Target
 
 
@@ -154,7 +155,7 @@ def _from_select(graph: ModelGraph, statement: Select[Any], hard: bool) -> Targe
 
 def _opted_out(statement: Select[Any]) -> bool:
     options = statement.get_execution_options()
-    return bool(options.get("include_deleted") or options.get("only_deleted"))
+    return bool(options.get(INCLUDE_DELETED) or options.get(ONLY_DELETED))
 
 
 def _describe(statement: Select[Any]) -> str:
