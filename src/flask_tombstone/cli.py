@@ -184,14 +184,7 @@ def trash_command(limit: int) -> None:
 @click.option("--limit", type=LIMIT, default=50, show_default=True)
 @click.option(
     "--kind",
-    type=click.Choice(
-        [
-            OperationKind.DELETE,
-            OperationKind.HARD_DELETE,
-            OperationKind.RESTORE,
-            OperationKind.PURGE,
-        ]
-    ),
+    type=click.Choice(OperationKind.ALL),
     default=None,
 )
 @with_appcontext

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, Uuid
 
 from flask_tombstone.core.graph import Node
+from flask_tombstone.core.records import OperationKind
 from flask_tombstone.urls import OP_ID_MAX
 
 NO_NUL = "^[^\\u0000]*$"
@@ -163,7 +164,7 @@ def trash_parameters(models: list[str], max_size: int) -> dict[str, dict[str, An
     }
 
 
-KINDS = ["delete", "hard_delete", "restore", "purge"]
+KINDS = list(OperationKind.ALL)
 
 
 def operations_parameters(models: list[str], max_size: int) -> dict[str, dict[str, Any]]:

@@ -39,6 +39,7 @@ class OperationKind:
     HARD_DELETE = "hard_delete"
     RESTORE = "restore"
     PURGE = "purge"
+    ALL = (DELETE, HARD_DELETE, RESTORE, PURGE)  # the order the log's filters list them
 
 
 class OperationStatus:

@@ -19,12 +19,7 @@ from . import describe
 from .i18n import _
 from .state import db_session, state_actor, views
 
-KINDS = (
-    OperationKind.DELETE,
-    OperationKind.HARD_DELETE,
-    OperationKind.RESTORE,
-    OperationKind.PURGE,
-)
+KINDS = OperationKind.ALL
 TEXT_MAX = 200
 
 
