@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select, update
 
-from .errors import Conflict, NotFound, PlanChanged
+from .errors import Conflict, NotFound
 from .execute import stamp_soft
-from .inspect_rows import fingerprint
 from .operations import OPERATIONS, Request, atomic, close_operation, open_operation
 from .planner import ChunkRows, NestedRows, Plan, Target, plan_soft
 from .records import Operation, OperationKind, OperationStatus, utcnow
@@ -86,9 +85,8 @@ class ChunkedSoftDelete:
     def _check_token(self, expect: str) -> None:
         """The confirm token of the whole plan, before the first chunk commits anything (the
         chunks cannot be rolled back together, as a single delete is when its stamp differs)."""
-        actual = fingerprint(self.session, self.plan, NestedRows(self.plan, wrap=self.wrap), 0)
-        if actual != expect:
-            raise PlanChanged(expected=expect, actual=actual)
+        sets = NestedRows(self.plan, wrap=self.wrap)
+        self.tombstone._check_token(self.session, self.plan, sets, expect)
 
     def _refuse_blockers(self) -> None:
         sets = NestedRows(self.plan, wrap=self.wrap)
