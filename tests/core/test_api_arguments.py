@@ -164,7 +164,20 @@ def positive_int(value: Any) -> bool:
 
 HUGE = [2**63, 2**63 - 1, -(2**63) - 1, 2**64, 10**30, -(10**30)]
 FLOATS = [1.5, 1.0, 0.5, -1.5, 3.0000001, float("nan"), float("inf"), -0.0]
-ODD_STRINGS = ["1", "x", "", " 1", "1.5", "1; DROP TABLE item", "%", "_", "1e3", "0x1", "٣"]
+ODD_STRINGS = [
+    "1",
+    "x",
+    "",
+    " 1",
+    "1.5",
+    "1; DROP TABLE item",
+    "%",
+    "_",
+    "1e3",
+    "0x1",
+    "٣",
+    "9" * 4301,
+]
 UUID_STRING = "6f1c2a4e-0000-4000-8000-000000000001"
 ODD_VALUES = [None, True, False, b"1", Decimal("1.5"), uuid.UUID(UUID_STRING), UUID_STRING]
 
@@ -609,7 +622,11 @@ def test_ids_of_another_type_are_invalid_for_an_int_key(arena: Arena, ids: list[
     assert live_items(arena.maker) == [1, 2, 3, 4]
 
 
-@pytest.mark.parametrize("ids", [[str(uuid.uuid4())], ["x"], [[1]], [None]], ids=repr)
+@pytest.mark.parametrize(
+    "ids",
+    [[str(uuid.uuid4())], ["x"], [[1]], [None], ["9" * 4301], ["-" + "1" * 5000], ["9" * 21]],
+    ids=lambda ids: repr(ids)[:30],
+)
 def test_values_that_are_no_int_are_invalid_for_an_int_key(arena: Arena, ids: list[Any]) -> None:
     with pytest.raises(InvalidTarget):
         arena.ts.delete(Item, ids=ids, session=arena.session)

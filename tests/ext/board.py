@@ -136,6 +136,7 @@ def create_app(url: str, *, api: bool = True, views: bool = False, **config: Any
         pages = DeletionViews(app, tombstone, access=access)
         pages.register(Task, slug="tasks", filter=task_filter)
         pages.register(Note, slug="notes")
+        pages.register(Doc, slug="docs")
     if api:
         deletion_api = DeletionAPI(
             app,

@@ -98,7 +98,7 @@ def test_ids_are_canonical_and_trashed_rows_say_so(tutorial: ModuleType) -> None
     client = tutorial.app.test_client()
     add(client, "Milk")
     milk = item_id(tutorial, "Milk")
-    for odd in (f"0{milk}", f"+{milk}", chr(0xFF10 + milk), f"{milk}.0", "x", "9" * 30):
+    for odd in (f"0{milk}", f"+{milk}", chr(0xFF10 + milk), f"{milk}.0", "x", "9" * 30, "9" * 4301):
         assert client.get(f"/item/{odd}/delete").status_code == 404, odd
     assert client.get("/nothing/1/delete").status_code == 404
     page = client.get(f"/item/{milk}/delete").get_data(as_text=True)
@@ -181,7 +181,11 @@ def test_own_csrf_token_when_flask_wtf_is_absent(
     page = client.get(f"/item/{milk}/delete").get_data(as_text=True)
     form: dict[str, Any] = {"token": TOKEN.search(page).group(1)}  # type: ignore[union-attr]
     assert client.post(f"/item/{milk}/delete", data=form).status_code == 400
-    assert client.post(f"/item/{milk}/delete", data=form | {"csrf_token": "x"}).status_code == 400
+    for forged in ("x", "é", "☃"):  # text hmac cannot compare is refused like any other
+        sent = form | {"csrf_token": forged}
+        assert client.post(f"/item/{milk}/delete", data=sent).status_code == 400
+        headers = {"X-CSRFToken": forged}
+        assert client.post(f"/item/{milk}/delete", data=form, headers=headers).status_code == 400
     assert names(tutorial) == ["Milk"]
     done = client.post(f"/item/{milk}/delete", data=form | {"csrf_token": csrf(page)})
     assert done.status_code == 303

@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from flask_tombstone import Operation, SoftDeleteMixin, Tombstone
 from flask_tombstone.views import DeletionViews
 
-from .board import Task, credentials, db, live, snapshot, task
+from .board import Task, credentials, db, doc, live, snapshot, task
 from .board import board as small_board
 
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
@@ -117,10 +117,20 @@ def test_bulk_delete_of_a_selection_takes_only_what_the_actor_sees(board: Flask)
     assert "Deleted 1 task and 3 notes." in notice and "/undo" in notice
 
 
+def test_a_uuid_key_has_one_address(board: Flask) -> None:
+    """As in the API: a UUID in a URL is its canonical, lower-case form, nothing else."""
+    mia = Person(board, "mia")
+    key = doc(board, "mia")
+    assert mia.get(f"/docs/{key}/delete").status_code == 200
+    for form in (str(key).upper(), "{" + str(key) + "}", key.hex, "urn:uuid:" + str(key)):
+        assert mia.get(f"/docs/{form}/delete").status_code == 404, form
+        assert mia.get(f"/docs/bulk-delete?ids={form}").status_code == 422, form
+
+
 @pytest.mark.parametrize(
     "query",
-    ["", "ids=x", "ids=1&ids=01", "all=1&q=" + "x" * 41, "all=1&locked=maybe"],
-    ids=["nothing", "not-an-id", "not-canonical", "long-q", "bad-locked"],
+    ["", "ids=x", "ids=1&ids=01", "ids=" + "9" * 4301, "all=1&q=" + "x" * 41, "all=1&locked=maybe"],
+    ids=["nothing", "not-an-id", "not-canonical", "too-many-digits", "long-q", "bad-locked"],
 )
 def test_bulk_delete_refuses_what_does_not_validate(board: Flask, query: str) -> None:
     mia = Person(board, "mia")

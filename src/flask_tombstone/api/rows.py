@@ -14,15 +14,13 @@ from sqlalchemy import inspect, select
 from flask_tombstone.access import allowed_column, where_all
 from flask_tombstone.core.errors import InvalidTarget
 from flask_tombstone.core.graph import Node
-from flask_tombstone.core.keys import key_value
+from flask_tombstone.core.keys import key_from_text
 from flask_tombstone.core.sql import dialect_name
 
 from .problems import ApiProblem, fail, not_found
-from .schemas import IF_MATCH_PATTERN, UUID_PATTERN
+from .schemas import IF_MATCH_PATTERN
 from .state import api, session
 
-CANONICAL_INT = re.compile(r"0|-?[1-9][0-9]{0,19}")
-CANONICAL_UUID = re.compile(UUID_PATTERN)
 IF_MATCH = re.compile(IF_MATCH_PATTERN)
 
 
@@ -39,15 +37,10 @@ def parse_key(node: Node, text: Any) -> Any:
     (``01``, ``+1``, full-width digits, an upper-case or braced UUID are no key): else ``None``."""
     from sqlalchemy import Integer, Uuid
 
-    kind = node.pk.type
-    if isinstance(text, str) and isinstance(kind, Integer) and not CANONICAL_INT.fullmatch(text):
-        return None
-    if isinstance(text, str) and isinstance(kind, Uuid) and not CANONICAL_UUID.fullmatch(text):
-        return None
-    if isinstance(text, str) and "/" in text and not isinstance(kind, Integer | Uuid):
+    if isinstance(text, str) and "/" in text and not isinstance(node.pk.type, Integer | Uuid):
         return None
     try:
-        return key_value(node.pk, text, dialect=dialect_name(session()))
+        return key_from_text(node.pk, text, dialect=dialect_name(session()))
     except InvalidTarget:
         return None
 

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, Uuid
 
 from flask_tombstone.core.graph import Node
+from flask_tombstone.core.keys import UUID_TEXT
 from flask_tombstone.core.records import OperationKind
 from flask_tombstone.urls import OP_ID_MAX
 
 NO_NUL = "^[^\\u0000]*$"
-UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+UUID_PATTERN = f"^{UUID_TEXT}$"
 REASON_MAX = 500
 REASON: dict[str, Any] = {"type": "string", "maxLength": REASON_MAX, "pattern": NO_NUL}
 PURGE_REASON: dict[str, Any] = {

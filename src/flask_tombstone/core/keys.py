@@ -28,6 +28,9 @@ from sqlalchemy import (
 from .errors import InvalidTarget
 
 DECIMAL = re.compile(r"0|-?[1-9][0-9]*")  # canonical: no sign on 0, no leading zeros
+UUID_TEXT = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # canonical form
+CANONICAL_UUID = re.compile(UUID_TEXT)
+LONGEST_INTEGER = len(str(-(2**63)))  # no 64-bit key is written with more characters
 INT_RANGES = (  # (type, bits), most specific first
     (SmallInteger, 16),
     (BigInteger, 64),
@@ -55,18 +58,39 @@ def fits_row_id(column: Column[Any]) -> bool:
 
 
 def key_values(
-    column: Column[Any], values: Any, *, what: str = "ids", dialect: str | None = None
+    column: Column[Any],
+    values: Any,
+    *,
+    what: str = "ids",
+    dialect: str | None = None,
+    from_text: bool = False,
 ) -> tuple[Any, ...]:
-    """``values`` as a tuple of distinct keys of ``column``, in the order given."""
+    """``values`` as a tuple of distinct keys of ``column``, in the order given (with
+    ``from_text``, as a form spells them: :func:`key_from_text`)."""
     if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise TypeError(
             f"{what}= takes a list of primary key values (e.g. {what}=[3, 5]), "
             f"not {type(values).__name__}"
         )
-    keys = [key_value(column, value, dialect=dialect) for value in values]
+    one = key_from_text if from_text else key_value
+    keys = [one(column, value, dialect=dialect) for value in values]
     if not keys:
         raise InvalidTarget(f"nothing to delete: no {what} given")
     return tuple(dict.fromkeys(keys))
+
+
+def key_from_text(column: Column[Any], value: Any, *, dialect: str | None = None) -> Any:
+    """A key as a URL or a form spells it: :func:`key_value`, with an integer or UUID key
+    taken only in its one canonical text (``01``, ``+1``, an upper-case or braced UUID are no
+    key), so that a row has one address."""
+    kind = column.type
+    if isinstance(value, str) and (
+        (isinstance(kind, Integer) and not DECIMAL.fullmatch(value))
+        or (isinstance(kind, Uuid) and not CANONICAL_UUID.fullmatch(value))
+    ):
+        label = f"{column.table.name}.{column.name}"
+        raise InvalidTarget(f"{value[:40]!r} is not the canonical form of an id of {label}")
+    return key_value(column, value, dialect=dialect)
 
 
 def key_value(column: Column[Any], value: Any, *, dialect: str | None = None) -> Any:
@@ -97,6 +121,8 @@ def key_value(column: Column[Any], value: Any, *, dialect: str | None = None) ->
 
 def _integer(kind: Integer, value: Any, label: str, *, wide: bool) -> int:
     text = isinstance(value, str) and DECIMAL.fullmatch(value)
+    if text and len(value) > LONGEST_INTEGER:  # before int(), which refuses 4,300 digits
+        raise InvalidTarget(f"{value[:40]}... is out of range for {label}")
     if text or (isinstance(value, int) and not isinstance(value, bool)):
         number = int(value)
     else:

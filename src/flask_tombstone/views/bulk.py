@@ -131,7 +131,7 @@ def _selection(
             [_("Select at least one %(what)s.", what=describe.noun(model.__name__))]
         )
     try:
-        keys = key_values(node.pk, asked, dialect=dialect_name(db_session()))
+        keys = key_values(node.pk, asked, dialect=dialect_name(db_session()), from_text=True)
     except InvalidTarget:
         raise InvalidFilter(
             [

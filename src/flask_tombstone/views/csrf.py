@@ -33,7 +33,10 @@ def check_csrf() -> None:
         from flask_wtf.csrf import ValidationError, validate_csrf
     except ImportError:
         expected = session.get(SESSION_KEY)
-        if not (isinstance(expected, str) and hmac.compare_digest(sent, expected)):
+        # As bytes: compare_digest refuses text beyond ASCII (a forged token can hold some).
+        if not (
+            isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode())
+        ):
             abort(400, description="The form expired or did not come from this site.")
         return
     try:

@@ -31,7 +31,7 @@ from flask_tombstone.core.errors import (
     Settled,
     TombstoneError,
 )
-from flask_tombstone.core.keys import key_value
+from flask_tombstone.core.keys import key_from_text
 from flask_tombstone.core.records import Operation
 from flask_tombstone.core.sql import dialect_name
 
@@ -158,7 +158,7 @@ def _load(model: type, key: str, actor: Any) -> Any:
     session = db_session()
     node = state.tombstone.graph.governing(model)
     try:
-        value = key_value(node.pk, key, dialect=dialect_name(session))
+        value = key_from_text(node.pk, key, dialect=dialect_name(session))
     except InvalidTarget:
         abort(404)
     pk = getattr(model, node.pk_key)
