@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import settings
 from .core import Head, Operation, Preview, TombstoneError, describe_conflict
 from .core.audit import chain_head
 from .core.errors import Conflict
@@ -18,20 +18,15 @@ from .core.records import OperationKind
 if TYPE_CHECKING:
     from .extension import Tombstone
 
-DURATION = re.compile(r"^(\d+)([smhdw])$")
-UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 LIMIT = click.IntRange(1, 100_000)  # rows a listing prints
 
 
 def parse_duration(text: str) -> timedelta:
-    """``30d``, ``12h``, ``2w``... as a ``timedelta``."""
-    match = DURATION.match(text.strip())
-    if not match:
-        raise click.BadParameter(f"{text!r} is not a duration like 30d, 12h or 2w")
+    """``30d``, ``12h``, ``2w``... as a ``timedelta`` (a usage error otherwise)."""
     try:
-        return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
-    except OverflowError:
-        raise click.BadParameter(f"{text!r} is longer than any retention period") from None
+        return settings.parse_duration(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 def _tombstone() -> Tombstone:
@@ -146,9 +141,10 @@ def purge_command(
             "--op and --older-than are exclusive: purge one operation, or by age"
         )
     if op_id is None:
-        kwargs["older_than"] = parse_duration(
-            tombstone.state().retention if older_than is None else older_than
-        )
+        period = tombstone.state().retention if older_than is None else parse_duration(older_than)
+        if period is None:
+            raise click.UsageError("no TOMBSTONE_RETENTION is set: give --older-than")
+        kwargs["older_than"] = period
     try:
         with click.progressbar(length=1, label="purging", show_pos=True) as bar:
 
@@ -165,6 +161,10 @@ def purge_command(
     for purged in report.operations:
         click.echo(f"operation {purged.op_id}: {verb} {_counts(purged.counts)}")
     click.echo(f"{verb} {report.total} row(s) from {len(report.operations)} operation(s)")
+    if report.skipped:  # left in the trash: a retention job must hear of it
+        for skipped_id, why in sorted(report.skipped.items()):
+            click.echo(f"operation {skipped_id}: left in the trash: {why}", err=True)
+        raise SystemExit(1)
 
 
 @tombstone_cli.command("trash")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app, has_app_context, has_request_context, request
 
+from . import settings
 from .access import login_user
 from .core import AuditSettings, ConfigurationError
 from .core import Tombstone as CoreTombstone
@@ -35,7 +37,7 @@ class AppState:
     tombstone: Tombstone
     snapshot: bool
     sample_size: int
-    retention: str
+    retention: timedelta | None  # none set: a purge by age needs its own period
     request_id_header: str
     audit: AuditSettings
 
@@ -69,24 +71,26 @@ class Tombstone(CoreTombstone):
         """Read the ``TOMBSTONE_*`` configuration and validate the model graph.
 
         :raises RuntimeError: the extension is already registered on this app.
-        :raises ConfigurationError: the models declare a rule the engine cannot honour, or an
-            audit setting is invalid (a key shorter than 32 bytes, an unknown anchor URL).
+        :raises ConfigurationError: the models declare a rule the engine cannot honour, or a
+            setting is invalid (a key shorter than 32 bytes or no text, an unknown anchor URL,
+            a flag that is not a bool, a sample size or retention period that is none).
         """
         if "tombstone" in app.extensions:
             raise RuntimeError("Flask-Tombstone is already registered on this app")
         for key, value in CONFIG_DEFAULTS.items():
             app.config.setdefault(key, value)
-        audit = self._audit_config(app.config)
+        config = app.config
+        state = AppState(
+            tombstone=self,
+            snapshot=settings.flag(config, "TOMBSTONE_SNAPSHOT"),
+            sample_size=settings.sample_size(config),
+            retention=settings.retention(config),
+            request_id_header=settings.header_name(config),
+            audit=self._audit_config(config),
+        )
         self.attach(self.db.session)
         self.configure_when_ready()
-        app.extensions["tombstone"] = AppState(
-            tombstone=self,
-            snapshot=bool(app.config["TOMBSTONE_SNAPSHOT"]),
-            sample_size=int(app.config["TOMBSTONE_SAMPLE_SIZE"]),
-            retention=str(app.config["TOMBSTONE_RETENTION"]),
-            request_id_header=str(app.config["TOMBSTONE_REQUEST_ID_HEADER"]),
-            audit=audit,
-        )
+        app.extensions["tombstone"] = state
         from .cli import tombstone_cli
 
         if "tombstone" not in app.cli.commands:
@@ -100,13 +104,14 @@ class Tombstone(CoreTombstone):
         """
         own = self.audit_settings
         key, old = config["TOMBSTONE_AUDIT_KEY"], config["TOMBSTONE_AUDIT_OLD_KEYS"]
-        if old and not key:
+        unset = key is None or key in ("", b"")
+        if old and unset:
             raise ConfigurationError("TOMBSTONE_AUDIT_OLD_KEYS needs a TOMBSTONE_AUDIT_KEY")
         url = config["TOMBSTONE_AUDIT_ANCHOR"]
         return AuditSettings(
-            keys=KeyRing.build(key, [old] if isinstance(old, str | bytes) else old)
-            if key
-            else own.keys,
+            keys=own.keys
+            if unset
+            else KeyRing.build(key, old if isinstance(old, list | tuple) else [old] if old else []),
             anchor=anchor_from_url(url) if url else own.anchor,
             auto_seal=auto_seal_mode(config["TOMBSTONE_AUTO_SEAL"]) or own.auto_seal,
         )

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from flask_tombstone.core import AuditSettings, Head, SealedRows, Tombstone
+from flask_tombstone.core import AuditSettings, ConfigurationError, Head, SealedRows, Tombstone
 from flask_tombstone.core.audit import OPERATIONS
 from flask_tombstone.core.audit_hash import PLAIN, legacy_hash, record_digest
 
@@ -283,6 +283,15 @@ def test_a_key_too_short_is_refused_with_a_clear_error() -> None:
     with pytest.raises(Exception, match="at least 32 random bytes") as raised:
         AuditSettings.build(key="hunter2")
     assert "TOMBSTONE_AUDIT_KEY is 7 bytes long" in str(raised.value)
+
+
+@pytest.mark.parametrize("key", [48, 10**40, 0, 1.5, True, ["k" * 40]], ids=repr)
+def test_a_key_that_is_no_text_nor_bytes_is_refused(key: Any) -> None:
+    """``bytes(48)`` is 48 zero bytes: a number must never become a key anyone can compute."""
+    with pytest.raises(ConfigurationError, match="must be text or bytes"):
+        AuditSettings.build(key=key)
+    with pytest.raises(ConfigurationError, match="must be text or bytes"):
+        AuditSettings.build(key="k" * 40, old_keys=[key])
 
 
 def test_without_key_or_anchor_verify_says_what_it_cannot_catch(

@@ -17,13 +17,9 @@ def moment(value: datetime | None) -> str | None:
 
 
 def retention() -> timedelta | None:
-    from flask_tombstone.cli import parse_duration
-
-    text = current_app.extensions["tombstone"].retention
-    try:
-        return parse_duration(text)
-    except Exception:  # click's BadParameter: a setting the CLI would refuse too
-        return None
+    """The app's retention period (``TOMBSTONE_RETENTION``, checked at start), if any."""
+    retained: timedelta | None = current_app.extensions["tombstone"].retention
+    return retained
 
 
 def actor_names(ops: Iterable[Operation]) -> Mapping[str, str]:

@@ -58,7 +58,13 @@ class AuditKey:
 
     @classmethod
     def from_secret(cls, secret: str | bytes, *, setting: str = "TOMBSTONE_AUDIT_KEY") -> AuditKey:
-        """:raises ConfigurationError: the secret is shorter than 32 bytes."""
+        """:raises ConfigurationError: the secret is not text or bytes, or is shorter than 32
+        bytes."""
+        if not isinstance(secret, str | bytes | bytearray):
+            # bytes(48) would be 48 zero bytes: a key anyone can compute, taken silently.
+            raise ConfigurationError(
+                f"{setting} must be text or bytes (a random secret), not {type(secret).__name__}"
+            )
         raw = secret.encode() if isinstance(secret, str) else bytes(secret)
         if len(raw) < MIN_KEY_BYTES:
             raise ConfigurationError(
@@ -80,11 +86,11 @@ class KeyRing:
 
     @classmethod
     def build(cls, key: str | bytes | None, old_keys: Iterable[str | bytes] = ()) -> KeyRing:
-        current = AuditKey.from_secret(key) if key else None
+        current = None if key is None or key in ("", b"") else AuditKey.from_secret(key)
         old = tuple(
             AuditKey.from_secret(secret, setting="TOMBSTONE_AUDIT_OLD_KEYS")
             for secret in old_keys
-            if secret
+            if secret is not None and secret not in ("", b"")
         )
         return cls(current, old)
 

@@ -232,10 +232,6 @@ def _listing(
 
 
 def _retention() -> timedelta | None:
-    from flask_tombstone.cli import parse_duration
-
-    text = current_app.extensions["tombstone"].retention
-    try:
-        return parse_duration(text)
-    except Exception:
-        return None
+    """The app's retention period (``TOMBSTONE_RETENTION``, checked at start), if any."""
+    retained: timedelta | None = current_app.extensions["tombstone"].retention
+    return retained
