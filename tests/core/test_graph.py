@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import ForeignKey, MetaData, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Column, ForeignKey, MetaData, String, Table
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from flask_tombstone.core import ConfigurationError, Policy, Rule, SoftDeleteMixin, Tombstone
 
@@ -107,6 +107,82 @@ def test_soft_cascade_into_hard_model_fails_naming_it() -> None:
     with pytest.raises(ConfigurationError, match="Photo") as caught:
         Tombstone(B).configure()
     assert caught.value.column == "album_id"
+
+
+def test_a_soft_models_cascade_against_the_key_into_a_hard_model_fails_naming_it() -> None:
+    """``user.address`` (many-to-one) and ``post.tags`` (many-to-many) with a delete cascade:
+    trashing the soft row would have the unit of work remove the hard rows for good."""
+    B = fresh_base()
+
+    class Address(B):
+        __tablename__ = "address"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class User(SoftDeleteMixin, B):
+        __tablename__ = "user"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        address_id: Mapped[int | None] = mapped_column(ForeignKey("address.id"))
+        address: Mapped[Address | None] = relationship(
+            cascade="all, delete-orphan", single_parent=True
+        )
+
+    with pytest.raises(ConfigurationError, match=r"User\.address cascades .* into Address"):
+        Tombstone(B).configure()
+
+    M = fresh_base()
+    link = Table(
+        "post_tag",
+        M.metadata,
+        Column("post_id", ForeignKey("post.id"), primary_key=True),
+        Column("tag_id", ForeignKey("tag.id"), primary_key=True),
+    )
+
+    class Tag(M):
+        __tablename__ = "tag"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Post(SoftDeleteMixin, M):
+        __tablename__ = "post"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        tags: Mapped[list[Tag]] = relationship(secondary=link, cascade="all")
+
+    with pytest.raises(ConfigurationError, match=r"Post\.tags cascades .* into Tag"):
+        Tombstone(M).configure()
+
+
+@pytest.mark.filterwarnings("ignore:The ``noload`` loader strategy is deprecated")
+def test_relationships_the_unit_of_work_never_loads_leave_the_rule_to_the_database() -> None:
+    """A ``noload`` collection is empty to the unit of work and a write-only one is never
+    loaded: neither cascades nor nulls anything, the key's ``ondelete`` decides."""
+    B = fresh_base()
+
+    class Author(SoftDeleteMixin, B):
+        __tablename__ = "author"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        books: Mapped[list[Book]] = relationship(lazy="noload")
+        notes: Mapped[list[Note]] = relationship(lazy="noload", cascade="all, delete-orphan")
+        posts: WriteOnlyMapped[Post] = relationship()
+
+    class Book(SoftDeleteMixin, B):
+        __tablename__ = "book"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id"))
+
+    class Note(SoftDeleteMixin, B):
+        __tablename__ = "note"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id", ondelete="SET NULL"))
+
+    class Post(SoftDeleteMixin, B):
+        __tablename__ = "post"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        author_id: Mapped[int | None] = mapped_column(ForeignKey("author.id", ondelete="CASCADE"))
+
+    assert rules(B) == {
+        "Book.author_id": Rule.RESTRICT,  # the database's NO ACTION, not the ORM's SET NULL
+        "Note.author_id": Rule.SET_NULL,  # not the noload relationship's cascade
+        "Post.author_id": Rule.CASCADE,  # not the ORM's SET NULL: it never loads them
+    }
 
 
 def test_cascade_cycle_fails() -> None:

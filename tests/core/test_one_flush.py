@@ -299,3 +299,32 @@ def test_a_new_comment_on_the_post_deleted_in_the_same_flush(
         assert live(session, Post) == [] and live(session, Comment) == []
         op = session.scalars(select(Operation)).one()
         assert op.counts == {"Post": 1, "Comment": 1}
+
+
+def test_a_plain_row_and_the_soft_row_its_cascade_takes_go_in_one_flush(world: World) -> None:
+    """``order.receipt`` (many-to-one, ``delete-orphan``) cascades from a plain model into a
+    soft one: the unit of work deletes the order and its receipt. The order, deleted by the
+    same flush, must not block the receipt's soft delete (it points at it, no ``ondelete``)."""
+    B = world.Base
+
+    class Receipt(SoftDeleteMixin, B):
+        __tablename__ = "of_receipt"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        number: Mapped[str] = mapped_column(String(20))
+
+    class Order(B):
+        __tablename__ = "of_order"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        receipt_id: Mapped[int | None] = mapped_column(ForeignKey("of_receipt.id"))
+        receipt: Mapped[Receipt | None] = relationship(
+            cascade="all, delete-orphan", single_parent=True
+        )
+
+    with world.create() as session:
+        session.add_all([Order(id=1, receipt=Receipt(id=1, number="R-1")), Order(id=2)])
+        session.commit()
+        session.delete(session.get(Order, 1))
+        session.commit()
+        assert live(session, Order) == [2] and live(session, Receipt) == []
+        (op,) = session.scalars(world.ts.trash()).all()
+        assert op.counts == {"Receipt": 1}

@@ -140,3 +140,65 @@ def test_trash_and_restore_leave_onupdate_columns_alone(
         select(Item.id, Item.edited_at).order_by(Item.id).execution_options(include_deleted=True)
     ).all()
     assert after == before
+
+
+# -- rows brought back by hand (deleted_at cleared, the stamp left) ------------------------------
+
+
+def by_hand(session: Session, model: type, ids: list[int]) -> None:
+    """What an admin's SQL does: the row is live again, its stamp left as it was."""
+    back = update(model).where(model.id.in_(ids)).values(deleted_at=None)
+    session.execute(back.execution_options(include_deleted=True))
+    session.commit()
+
+
+def test_a_row_brought_back_by_hand_is_neither_restored_nor_counted_again(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    op = tombstone.delete(world.alpha)
+    session.commit()
+    assert op.counts == {"Project": 1, "Item": 3, "Comment": 6}
+    by_hand(session, Item, [world.items[0].id])
+    restored = tombstone.restore(op.id, session=session)
+    session.commit()
+    assert {k: n for k, n in restored.counts.items() if n} == {
+        "Project": 1,
+        "Item": 2,
+        "Comment": 6,
+    }
+    assert live_names(session, Item) == [f"item{i}" for i in range(5)]
+
+
+def test_a_parent_brought_back_by_hand_leaves_its_children_to_the_restore(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    op = tombstone.delete(world.alpha)
+    session.commit()
+    by_hand(session, Project, [world.alpha.id])
+    restored = tombstone.restore(op.id, session=session)
+    session.commit()
+    assert {k: n for k, n in restored.counts.items() if n} == {"Item": 3, "Comment": 6}
+    assert len(live_names(session, Comment)) == 10
+
+
+def test_a_deletion_brought_back_by_hand_entirely_has_nothing_to_restore(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    """Not an empty success (nor a clash of the row with itself on its live-unique e-mail)."""
+    cat = User(name="cat", email="cat@example.com")
+    session.add(cat)
+    session.commit()
+    for target, models in ((world.items[1], (Item, Comment)), (cat, (User,))):
+        op = tombstone.delete(target)
+        session.commit()
+        for model in models:
+            stamped = select(model.id).where(model.deleted_by_op == op.id)
+            by_hand(
+                session,
+                model,
+                list(session.scalars(stamped.execution_options(include_deleted=True))),
+            )
+        with pytest.raises(Conflict, match="nothing left to restore"):
+            tombstone.restore(op.id, session=session)
+        session.rollback()
+    assert session.scalar(select(Operation.id).where(Operation.kind == "restore")) is None

@@ -97,3 +97,84 @@ def test_insert_from_select_copies_live_rows(world: World) -> None:
         copy = insert(Report).from_select(["id", "title"], select(Post.id, Post.title))
         session.execute(copy)
         assert live(session, Report) == [1]
+
+
+# -- the opt-outs ---------------------------------------------------------------------------
+
+
+def thread(world: World) -> tuple[Any, Any]:
+    """A post and its comments, replies pointing at their parent comment."""
+
+    class Topic(SoftDeleteMixin, world.Base):
+        __tablename__ = "vp_topic"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        replies: Mapped[list[Reply]] = relationship(back_populates="topic", order_by="Reply.id")
+
+    class Reply(SoftDeleteMixin, world.Base):
+        __tablename__ = "vp_reply"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        body: Mapped[str] = mapped_column(String(40))
+        topic_id: Mapped[int] = mapped_column(ForeignKey("vp_topic.id"))
+        parent_id: Mapped[int | None] = mapped_column(ForeignKey("vp_reply.id"))
+        topic: Mapped[Topic] = relationship(back_populates="replies")
+        parent: Mapped[Reply | None] = relationship(remote_side=[id])
+
+    return Topic, Reply
+
+
+def seeded_thread(world: World) -> tuple[Any, Any, Any]:
+    Topic, Reply = thread(world)
+    session = world.create()
+    session.add(Topic(id=1))
+    session.flush()
+    session.add_all(
+        [
+            Reply(id=1, body="question", topic_id=1),
+            Reply(id=2, body="thanks", topic_id=1),
+            Reply(id=3, body="spam", topic_id=1, parent_id=1),
+        ]
+    )
+    session.commit()
+    session.delete(session.get(Reply, 3))  # the spam reply alone goes to the trash
+    session.commit()
+    session.expunge_all()
+    return session, Topic, Reply
+
+
+def test_what_is_loaded_from_the_trash_is_read_as_everywhere_else(world: World) -> None:
+    """``only_deleted`` is the trash of the statement's entity: the trashed reply's live
+    parent and its topic's live replies load (lazily, joined, selectin), and an ordinary
+    query later in the session still sees them."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    session, Topic, Reply = seeded_thread(world)
+    with session:  # closed: the fixture drops the tables
+        trash = select(Reply).execution_options(only_deleted=True)
+        for loads in ((), (joinedload(Reply.parent),), (selectinload(Reply.parent),)):
+            (spam,) = session.scalars(trash.options(*loads)).all()
+            assert spam.body == "spam" and spam.parent is not None, loads
+            assert spam.parent.body == "question"
+            assert [r.body for r in spam.topic.replies] == ["question", "thanks"]
+            topic = session.scalars(select(Topic)).one()
+            assert [r.body for r in topic.replies] == ["question", "thanks"]
+            session.expunge_all()
+
+
+def test_the_trash_through_an_alias_a_count_and_a_page(world: World) -> None:
+    """``only_deleted`` / ``include_deleted`` on an aliased entity, a column of one, a legacy
+    ``Query.count()``, and the count Flask-SQLAlchemy's ``paginate`` wraps around a select
+    (which SQLAlchemy does not pass the select's options to)."""
+    from sqlalchemy.orm import aliased
+
+    session, _Topic, Reply = seeded_thread(world)
+    with session:  # closed: the fixture drops the tables
+        only = {"only_deleted": True}
+        alias = aliased(Reply)
+        assert session.scalars(select(alias.body).execution_options(**only)).all() == ["spam"]
+        assert [r.id for r in session.scalars(select(alias).execution_options(**only))] == [3]
+        assert session.query(Reply).execution_options(**only).count() == 1
+        for options, expected in ((only, 1), ({"include_deleted": True}, 3), ({}, 2)):
+            page = select(Reply).execution_options(**options)
+            counted = select(func.count()).select_from(page.order_by(None).subquery())
+            assert session.scalar(counted) == expected, options
+            assert session.query(Reply).execution_options(**options).count() == expected

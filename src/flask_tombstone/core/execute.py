@@ -18,7 +18,7 @@ from .errors import ConfigurationError
 from .graph import Node
 from .keys import fits_row_id
 from .operations import FROM_SEQUENCE, next_in_sequence
-from .planner import NestedRows, Plan, RowSets, StampedRows, Step, derived
+from .planner import NestedRows, Plan, RowSets, StampedRows, Step, TrashedRows, derived
 from .policy import Rule
 from .records import JournalEntry, JournalKind
 from .snapshots import write_snapshots
@@ -121,8 +121,8 @@ def kept_as_they_are(table: Table) -> dict[str, Any]:
 
 
 def unstamp(session: Session, nodes: list[Node], op_ids: list[int], wrap: bool) -> dict[str, int]:
-    """Bring back exactly the rows stamped by ``op_ids``."""
-    sets = StampedRows(op_ids, wrap=wrap)
+    """Bring back exactly the rows stamped by ``op_ids`` still in the trash."""
+    sets = TrashedRows(op_ids, wrap=wrap)
     counts: dict[str, int] = {}
     for node in nodes:
         values = kept_as_they_are(node.table) | {"deleted_at": None, "deleted_by_op": None}

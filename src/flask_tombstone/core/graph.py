@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, Table, select
+from sqlalchemy import Column, ColumnElement, Select, String, Table, cast, literal, select
 from sqlalchemy.orm import Mapper
 
 from .errors import ConfigurationError
@@ -38,6 +38,19 @@ class Node:
     def pk(self) -> Column[Any]:
         (column,) = self.table.primary_key.columns
         return column
+
+    @property
+    def key(self) -> ColumnElement[Any]:
+        """What names one row where rows are listed, sampled or summed up: the primary key;
+        for a composite one (a hard leaf, the association-object pattern: no other row points
+        at such a model, see :mod:`.graph_rules`) its columns as text, ``3,7``."""
+        columns = list(self.table.primary_key.columns)
+        if len(columns) == 1:
+            return columns[0]
+        text: ColumnElement[Any] = cast(columns[0], String)
+        for column in columns[1:]:
+            text = text + literal(",", String()) + cast(column, String)
+        return text
 
     @property
     def soft(self) -> bool:

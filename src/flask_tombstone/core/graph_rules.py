@@ -56,6 +56,7 @@ def build_graph(reg: registry, extra: Iterable[type] = ()) -> ModelGraph:
             edge.child.parents.append(edge)
     graph = ModelGraph(nodes, edges)
     _validate(graph)
+    _refuse_cascades_out_of_the_trash(everything)
     return graph
 
 
@@ -212,11 +213,11 @@ def _declared_rule(
                 model=child.name,
                 column=column.name,
             )
-    if any(not rel.passive_deletes for rel in cascading) or (cascading and not ondelete):
+    if any(_loads(rel) for rel in cascading) or (cascading and not ondelete):
         # The unit of work deletes the children itself; a passive cascade with nothing
         # declared in the database is taken at its word (the database alone would refuse).
         return Rule.CASCADE
-    if column.nullable and any(not rel.passive_deletes for rel in relationships):
+    if column.nullable and any(_loads(rel) for rel in relationships):
         # The unit of work loads the children and nulls their link before the database's
         # own rule could act: what the application's hard delete does is SET NULL.
         return Rule.SET_NULL
@@ -236,8 +237,15 @@ def _declared_rule(
     # Nothing declared: what SQLAlchemy's unit of work itself does. It nulls a nullable link
     # that a one-to-many relationship of the parent loads (unless passive_deletes leaves it
     # to the database); any other link is the database's NO ACTION, which refuses.
-    nulled_by_orm = any(not rel.passive_deletes for rel in relationships)
+    nulled_by_orm = any(_loads(rel) for rel in relationships)
     return Rule.SET_NULL if column.nullable and nulled_by_orm else Rule.RESTRICT
+
+
+def _loads(rel: Any) -> bool:
+    """Whether the unit of work loads ``rel``'s children when their parent is deleted (to
+    delete them, or null their link). Not with ``passive_deletes``, nor for a write-only
+    collection, which it never loads (the database's rule acts, as with ``passive_deletes``)."""
+    return not rel.passive_deletes and rel.lazy != "write_only"
 
 
 def _one_to_many(parent: Node, column: Column[Any], mappers: list[Mapper[Any]]) -> Iterator[Any]:
@@ -246,8 +254,10 @@ def _one_to_many(parent: Node, column: Column[Any], mappers: list[Mapper[Any]]) 
         if not (issubclass(parent.cls, mapper.class_) or issubclass(mapper.class_, parent.cls)):
             continue
         for rel in mapper.relationships:
-            if rel.viewonly:
-                continue  # it neither cascades nor nulls anything in the unit of work
+            if rel.viewonly or rel.lazy == "noload":
+                # It neither cascades nor nulls anything in the unit of work (a noload
+                # collection is always empty to it): the database's rule decides.
+                continue
             if rel.direction is RelationshipDirection.ONETOMANY and column in rel.remote_side:
                 yield rel
 
@@ -310,6 +320,34 @@ def _validate(graph: ModelGraph) -> None:
                 column=edge.column.name,
             )
     _refuse_cascade_cycles(graph)
+
+
+def _refuse_cascades_out_of_the_trash(mappers: list[Mapper[Any]]) -> None:
+    """A soft model's relationship that cascades deletes the other way than its foreign keys
+    (many-to-one, ``user.address`` with ``cascade="all, delete-orphan"``) or through an
+    association table (many-to-many, ``post.tags`` with ``cascade="all"``) into a model that
+    cannot be soft-deleted: the unit of work would remove those rows for good when the soft
+    row goes to the trash, and no restore could bring them back. Refused, as a foreign-key
+    cascade from a soft model into a hard one is (:func:`_validate`)."""
+    for mapper in mappers:
+        if policy_of(mapper.class_) is not Policy.SOFT:
+            continue
+        for rel in mapper.relationships:
+            if rel.viewonly or not rel.cascade.delete or rel.lazy == "noload":
+                continue
+            if rel.direction is RelationshipDirection.ONETOMANY:
+                continue  # over the children's foreign key: an edge's rule, checked there
+            target = rel.mapper.class_
+            if policy_of(target) is Policy.HARD:
+                owner = mapper.class_.__name__
+                raise ConfigurationError(
+                    f"{owner}.{rel.key} cascades deletes from soft-deletable {owner} into "
+                    f"{target.__name__}, which cannot be soft-deleted: trashing a {owner} "
+                    f"would remove its {target.__name__} for good. Add SoftDeleteMixin to "
+                    f"{target.__name__}, or take 'delete' out of the relationship's cascade",
+                    model=target.__name__,
+                    column=None,
+                )
 
 
 def _refuse_cascade_cycles(graph: ModelGraph) -> None:

@@ -142,7 +142,7 @@ def _list_check(
 def _list_forbidden(
     node: Node, where: ColumnElement[bool], session: Session, cap: int
 ) -> tuple[Sequence[Any], list[Blocker]]:
-    query = select(node.pk, node.label_column).where(where).order_by(node.pk).limit(cap)
+    query = select(node.key, node.label_column).where(where).order_by(node.key).limit(cap)
     rows = session.execute(query, execution_options=INTERNAL).all()
     return rows, [Blocker(reason="forbidden", row=row_ref(node, r)) for r in rows]
 
@@ -178,7 +178,7 @@ def summary_statement(plan: Plan, sets: RowSets, *extra: Any) -> Select[Any]:
     of its own, joined; ``extra`` columns first (a caller's probes)."""
     derived = []
     for number, node in enumerate(plan.nodes):
-        pk = node.pk
+        pk = node.key
         summary: tuple[Any, ...]
         if is_integer_key(pk):
             summary = (func.sum(pk), func.min(pk), func.max(pk))
@@ -217,7 +217,7 @@ def sample_statements(plan: Plan, sets: RowSets, size: int) -> list[Select[Any] 
     if size == 0:
         return [None for _ in plan.nodes]
     return [
-        select(node.pk, node.label_column).where(sets.member(node)).order_by(node.pk).limit(size)
+        select(node.key, node.label_column).where(sets.member(node)).order_by(node.key).limit(size)
         for node in plan.nodes
     ]
 
@@ -256,7 +256,7 @@ def samples_in_one(plan: Plan, statements: list[Any], *, cast_nulls: bool) -> An
             if other == number:
                 key, label = own.c[0], own.c[1]
             else:
-                key = typed(null(), node.pk.type)
+                key = typed(null(), node.key.type)
                 label = typed(null(), node.label_column.type)
             columns += [key.label(f"tombstone_k{other}"), label.label(f"tombstone_l{other}")]
         parts.append(select(*columns))

@@ -38,7 +38,7 @@ INT_RANGES = (  # (type, bits), most specific first
 )
 
 
-def is_integer_key(column: Column[Any]) -> bool:
+def is_integer_key(column: ColumnElement[Any]) -> bool:
     return isinstance(column.type, Integer)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Delete, Engine, Select, event, inspect, select
+from sqlalchemy import Connection, Delete, Engine, event, inspect, select
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.orm import (
@@ -18,7 +18,6 @@ from sqlalchemy.orm import (
     Session,
     UOWTransaction,
     object_session,
-    with_loader_criteria,
 )
 
 from .errors import Conflict, NotFound, Protected, TombstoneError
@@ -26,8 +25,9 @@ from .flush_first import flushing_first, lost_children, write_moves_first
 from .graph import ModelGraph, Node
 from .mixin import HIDE_TRASHED, INCLUDE_DELETED, ONLY_DELETED, SoftDeleteMixin, live
 from .operations import atomic
+from .opt_outs import opted_out, trash_only, without_trash_only
 from .planner import Plan
-from .policy import Policy
+from .policy import Policy, Rule
 from .records import Operation
 from .sql import INTERNAL, dialect_name
 from .sync import forget_removed, mark_deleted, unmark_deleted
@@ -39,10 +39,6 @@ if TYPE_CHECKING:
 
 OPTED_OUT = "tombstone_opted_out"  # InstanceState.info: loaded with an opt-out
 GOVERNED = "tombstone_graph"  # Session.info: the graph whose engine runs its deletions
-
-
-def _trashed(cls: Any) -> Any:
-    return cls.deleted_at.is_not(None)
 
 
 def _bind_of(target: Any) -> Any:
@@ -111,7 +107,8 @@ class Listeners:
             if routed is None and not options.get(INCLUDE_DELETED):
                 self._hide_trashed(state)  # the unit of work's own: its filter reads live rows
             return routed
-        if options.get(INCLUDE_DELETED):
+        opted = opted_out(state)
+        if opted == INCLUDE_DELETED:
             return None
         if state.is_column_load:
             # A refresh or an expired attribute's load: SQLAlchemy applies no loader criteria
@@ -124,9 +121,12 @@ class Listeners:
                 self._hide_trashed(state)
             return None
         if state.is_select or state.is_update or state.is_insert:
-            if options.get(ONLY_DELETED) and state.is_select:
-                state.statement = state.statement.options(*self._only_deleted(state))
+            if opted == ONLY_DELETED and state.is_select and not state.is_relationship_load:
+                statement, criteria = trash_only(state.statement)
+                state.statement = statement.options(*criteria)
             else:
+                if state.is_relationship_load:
+                    state.statement = without_trash_only(state.statement)
                 # Relationship loads of rows loaded through this filter carry it already
                 # (propagated); the others (of objects added or loaded with include_deleted)
                 # get it here; an INSERT ... SELECT copies live rows only.
@@ -142,20 +142,6 @@ class Listeners:
     def _hide_trashed(self, state: ORMExecuteState) -> None:
         if self._hide not in getattr(state.statement, "_with_options", ()):
             state.statement = state.statement.options(self._hide)
-
-    def _only_deleted(self, state: ORMExecuteState) -> list[Any]:
-        statement = state.statement
-        if not isinstance(statement, Select):
-            return []
-        entities = [d.get("entity") for d in statement.column_descriptions]
-        for from_ in statement._from_obj:  # select_from(Model): counts and other aggregates
-            mapper = getattr(from_, "_annotations", {}).get("parententity")
-            entities.append(getattr(mapper, "class_", None))
-        return [
-            with_loader_criteria(entity, _trashed)
-            for entity in dict.fromkeys(entities)
-            if isinstance(entity, type) and issubclass(entity, SoftDeleteMixin)
-        ]
 
     def _route_delete(self, state: ORMExecuteState) -> Any:
         mapper = state.bind_mapper
@@ -203,14 +189,18 @@ class Listeners:
         groups: dict[Node, list[Any]] = {}  # {node: instances the engine deletes}
         deleting = [*session.deleted, *_soft_orphans(session, graph)]
         replaced = _replaced_keys(session) if deleting else set()  # (most flushes delete none)
+        left: list[Any] = []  # deletions the unit of work would run itself
         for obj in deleting:
             if inspect(obj).key in replaced:
                 continue  # a new instance takes its key: the unit of work UPDATEs the row
             node = _governing(graph, type(obj))
             if node is not None:
                 groups.setdefault(node, []).append(obj)
+            else:
+                left.append(obj)
         if not groups:
             return
+        _take_restricting_rows(graph, groups, left)
         taken = [obj for objs in groups.values() for obj in objs]
         write_moves_first(session, taken)
         tombstone = self.tombstone
@@ -343,6 +333,29 @@ def _replaced_keys(session: Session) -> set[Any]:
         if None not in key[1]:
             keys.add(key)
     return keys
+
+
+def _take_restricting_rows(
+    graph: ModelGraph, groups: dict[Node, list[Any]], left: list[Any]
+) -> None:
+    """Plain rows this flush deletes that point, through a ``RESTRICT`` link, at rows the
+    engine deletes (an order and the receipt its delete cascade takes): the engine deletes
+    them too, first (:func:`restricting_first`), so that the rows one flush deletes never
+    block each other; left to the unit of work, they would still be there when the engine
+    checks."""
+    while True:
+        taken = [
+            obj
+            for obj in left
+            if (node := graph.governing(type(obj))) is not None
+            and node.policy is Policy.HARD
+            and any(e.rule is Rule.RESTRICT and e.parent in groups for e in node.parents)
+        ]
+        if not taken:
+            return
+        for obj in taken:
+            left.remove(obj)
+            groups.setdefault(graph.governing(type(obj)), []).append(obj)  # type: ignore[arg-type]
 
 
 def restricting_first(plans: dict[Node, Plan]) -> list[Plan]:

@@ -63,7 +63,7 @@ from .operations import (
     row_param,
     row_params,
 )
-from .planner import NestedRows, Permission, Plan
+from .planner import NestedRows, Permission, Plan, TrashedRows
 from .prepared import (
     NOW,
     HookCriteria,
@@ -303,7 +303,7 @@ def _build_restore(nodes: list[Node], columns: list[str], checked: bool) -> _Res
     counted = []
     for number, node in enumerate(nodes):
         back = kept_as_they_are(node.table) | {"deleted_at": None, "deleted_by_op": None}
-        where = node.col("deleted_by_op") == ref
+        where = TrashedRows([ref], wrap=False).stamp(node)
         unstamped = (
             update(node.table)
             .where(where if go is None else and_(where, go))

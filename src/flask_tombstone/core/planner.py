@@ -226,6 +226,15 @@ class StampedRows:
         return or_(node.col("deleted_by_op").is_(None), not_(self.stamp(node)))
 
 
+class TrashedRows(StampedRows):
+    """The rows operations stamped that are still in the trash: a row brought back by hand
+    (its ``deleted_at`` cleared) is live whatever its stamp, so a restore neither brings it
+    back nor counts it, nor does it stand in the way (a purge reads the trash the same way)."""
+
+    def stamp(self, node: Node) -> ColumnElement[bool]:
+        return and_(super().stamp(node), node.col("deleted_at").is_not(None))
+
+
 class LinkedStamps(StampedRows):
     """Stamped rows, each model's also read through its link to the rows stamped above it
     (the target's: its criterion), which is true of exactly the same rows.

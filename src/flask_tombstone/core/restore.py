@@ -19,7 +19,7 @@ from .execute import kept_as_they_are
 from .graph import ModelGraph, Node
 from .keys import json_key
 from .operations import restored_or_purged
-from .planner import StampedRows
+from .planner import TrashedRows
 from .policy import Rule
 from .prepared import remembered
 from .sql import INTERNAL, row_pairs, with_parent
@@ -83,7 +83,7 @@ def unstamp_unless_conflicts(
 
 def _gated_unstamps(nodes: list[Node], wrap: bool) -> list[Any]:
     op = bindparam("tombstone_op", type_=Integer())
-    sets = StampedRows([op], wrap=wrap)
+    sets = TrashedRows([op], wrap=wrap)
     probes = [restored_or_purged(op), *conflict_probes(nodes, [op], wrap)]
     statements = []
     for number, node in enumerate(nodes):
@@ -99,7 +99,7 @@ def conflict_probes(nodes: list[Node], ids: list[Any], wrap: bool) -> list[Any]:
     """An ``EXISTS`` per link to a soft parent and per live-unique index of ``nodes``: true
     when some row the operations ``ids`` stamped could not come back (what
     :func:`parent_conflicts` and :func:`unique_conflicts` then list)."""
-    sets = StampedRows(ids, wrap=wrap)
+    sets = TrashedRows(ids, wrap=wrap)
     probes = []
     # Without the listing's ORDER BY: SQLite would scan the table in key order for it
     # instead of finding the stamped rows by their index.
@@ -134,7 +134,7 @@ def parent_conflicts(
     session: Session, nodes: list[Node], op_ids: list[int], wrap: bool
 ) -> list[RestoreConflict]:
     """Rows whose CASCADE or RESTRICT parent is in the trash under an operation not restored."""
-    sets = StampedRows(op_ids, wrap=wrap)
+    sets = TrashedRows(op_ids, wrap=wrap)
     conflicts: list[RestoreConflict] = []
     for node in nodes:
         for edge in _parent_edges(node):
@@ -167,7 +167,7 @@ def unique_conflicts(
     session: Session, nodes: list[Node], op_ids: list[int], wrap: bool
 ) -> list[RestoreConflict]:
     """Rows whose live-unique values are now held by a live row."""
-    sets = StampedRows(op_ids, wrap=wrap)
+    sets = TrashedRows(op_ids, wrap=wrap)
     conflicts: list[RestoreConflict] = []
     for node in nodes:
         for columns in live_unique_indexes(node.table):

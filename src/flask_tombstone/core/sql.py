@@ -80,14 +80,14 @@ def row_pairs(
     row = other.table.alias(alias)
     query = (
         select(
-            node.pk,
+            node.key,
             node.label_column,
             row.c[other.pk.name],
             row.c[other.label_column.name],
             *(row.c[name] for name in other_columns),
         )
         .join_from(node.table if from_ is None else from_, row, on(row))
-        .order_by(node.pk)
+        .order_by(node.key)
     )
     return query, row
 
