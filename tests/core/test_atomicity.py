@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from flask_tombstone.core import DatabaseFailure, Operation, Tombstone
+from flask_tombstone.core import AuditSettings, DatabaseFailure, Operation, Tombstone
 
 from .conftest import World
 from .models import Comment, Item, Project
@@ -100,6 +103,81 @@ def test_database_errors_are_wrapped_without_raw_text(
     assert caught.value.status == 503 and caught.value.__cause__ is not None
     session.rollback()
     assert session.scalar(select(func.count()).select_from(Item)) == 5
+
+
+class RefuseFirst:
+    """The database refuses the first statement the engine sends (``database is locked``),
+    as its driver would: with its own ``OperationalError``."""
+
+    def __init__(self, bind: Any) -> None:
+        self.error = bind.dialect.loaded_dbapi.OperationalError
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
+            raise self.error("database is locked")
+
+
+# Every public call that reads or writes, beside delete and restore (atomic: see above).
+CALLS: dict[str, Any] = {
+    "preview": lambda ts, s, w, op: ts.preview(w.alpha, session=s),
+    "trashed_operation": lambda ts, s, w, op: ts.trashed_operation(op, s),
+    "purge": lambda ts, s, w, op: ts.purge(op, session=s),
+    "purge --dry-run": lambda ts, s, w, op: ts.purge(op, dry_run=True, session=s),
+    "purge by age": lambda ts, s, w, op: ts.purge(older_than=timedelta(0), session=s),
+    "snapshots": lambda ts, s, w, op: ts.snapshots(op, session=s),
+    "seal": lambda ts, s, w, op: ts.seal(s),
+    "anchor_head": lambda ts, s, w, op: ts.anchor_head(s),
+    "verify": lambda ts, s, w, op: ts.verify(s),
+    "rekey": lambda ts, s, w, op: ts.rekey(s),
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_every_call_reports_database_errors_as_database_failure(
+    session: Session, tombstone: Tombstone, world: World, call: str, tmp_path: Path
+) -> None:
+    tombstone.audit_settings = AuditSettings.build(
+        key="k" * 40, anchor=(tmp_path / "head").as_uri()
+    )
+    op = tombstone.delete(world.items[0], session=session)
+    session.commit()
+    bind = session.get_bind()
+    refuse = RefuseFirst(bind)
+    event.listen(bind, "before_cursor_execute", refuse)
+    try:
+        with pytest.raises(DatabaseFailure) as caught:
+            CALLS[call](tombstone, session, world, op.id)
+    finally:
+        event.remove(bind, "before_cursor_execute", refuse)
+    assert isinstance(caught.value.__cause__, DBAPIError)
+    assert "locked" not in str(caught.value)
+
+
+def test_a_failed_read_rolls_back_the_transaction_it_began(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    session.execute(text("DROP TABLE tombstone_operation"))
+    session.commit()
+    with pytest.raises(DatabaseFailure):
+        tombstone.verify(session)
+    # No transaction left open: no lock held, and on PostgreSQL no aborted transaction
+    # refusing the session's next statement.
+    assert session.get_transaction() is None
+    assert session.scalar(select(func.count()).select_from(Item)) == 5
+
+
+def test_a_failed_read_leaves_the_callers_transaction_to_the_caller(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    session.execute(text("DROP TABLE tombstone_operation"))
+    session.commit()
+    world.items[0].name = "renamed"
+    session.flush()
+    before = session.get_transaction()
+    with pytest.raises(DatabaseFailure):
+        tombstone.seal(session)
+    assert session.get_transaction() is before  # the caller's, not rolled back behind its back
+    session.rollback()
 
 
 def statements_of(session: Session, action: Any) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ForeignKey, select
+from sqlalchemy import ForeignKey, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from flask_tombstone import ConfigurationError, Operation, SoftDeleteMixin, Tombstone
@@ -172,6 +172,20 @@ def test_cli_bad_input_is_a_usage_error_and_changes_nothing(
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert db.session.scalars(everyone).all() == before
+
+
+@pytest.mark.parametrize(
+    "args", [["seal"], ["verify"], ["purge", "--older-than", "0d"], ["purge", "--op", "1"]]
+)
+def test_cli_says_what_a_database_error_is_without_a_traceback(app: Flask, args: list[str]) -> None:
+    # The engine's tables missing: a migration forgot them, or ran after the deploy.
+    for table in ("tombstone_journal", "tombstone_operation"):
+        db.session.execute(text(f"DROP TABLE {table}"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["tombstone", *args])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "Database error: The database refused the operation" in result.output
+    assert "tombstone_operation" not in result.output  # never the database's own text
 
 
 def test_problem_details_for_engine_errors(app: Flask) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .anchor import Head
 from .audit import BACKGROUND, Auditor, AuditSettings, Verification
 from .audit_rows import SealedSource, sealed_source
+from .calls import entry_point
 from .operations import FINISHED
 from .records import Operation
 from .seal_worker import WORKER, report
@@ -159,11 +160,13 @@ class Auditing:
     def auditor(self) -> Auditor:
         return Auditor(self.current_audit_settings(), self.sealed_with)
 
+    @entry_point
     def seal(self, session: Session | None = None) -> int:
         """Seal finished operations into the chain, in the session's transaction; returns
         how many. With an anchor, call :meth:`anchor_head` after the commit."""
         return self.auditor().seal(self.session_for(None, session)).count
 
+    @entry_point
     def anchor_head(self, session: Session | None = None, *, replace: bool = False) -> Head | None:
         """Write the committed head of the chain to the anchor (forward only); returns what
         the anchor holds. ``replace`` (after a re-key only) also overwrites another hash at
@@ -175,6 +178,7 @@ class Auditing:
         """
         return self.auditor().anchor_head(self.session_for(None, session), replace=replace)
 
+    @entry_point
     def verify(
         self, session: Session | None = None, *, expect_head: Head | str | None = None
     ) -> Verification:
@@ -184,6 +188,7 @@ class Auditing:
             expect_head = Head.parse(expect_head)
         return self.auditor().verify(self.session_for(None, session), expect_head=expect_head)
 
+    @entry_point
     def rekey(
         self, session: Session | None = None, *, expect_head: Head | str | None = None
     ) -> int:

@@ -22,6 +22,7 @@ from .arguments import (
     check_size,
     check_text,
 )
+from .calls import entry_point, working_in
 from .chunked import ChunkedSoftDelete
 from .errors import (
     AlreadyGone,
@@ -239,7 +240,7 @@ class Tombstone(Auditing):
             found = self._default_session()
         if found is None:
             raise InvalidTarget("no session: pass session= (or attach a scoped_session)")
-        return found
+        return working_in(found)
 
     def _request(
         self, actor: Any, reason: str | None, request_id: str | None, context: dict[str, Any] | None
@@ -298,6 +299,7 @@ class Tombstone(Auditing):
         soft = resolved.node.soft and not hard
         return plan_soft(self.graph, resolved) if soft else plan_hard(self.graph, resolved)
 
+    @entry_point
     def preview(
         self,
         target: Any,
@@ -335,6 +337,7 @@ class Tombstone(Auditing):
         )
 
     # -- delete ------------------------------------------------------------------------------
+    @entry_point
     def delete(
         self,
         target: Any,
@@ -401,6 +404,7 @@ class Tombstone(Auditing):
             session, plan, request, expect=expect, missing_ok=missing_ok, snapshot=snap
         )
 
+    @entry_point
     def execute(
         self,
         session: Session,
@@ -671,6 +675,7 @@ class Tombstone(Auditing):
             )
 
     # -- restore -----------------------------------------------------------------------------
+    @entry_point
     def restore(
         self,
         op_id: int,
@@ -781,6 +786,7 @@ class Tombstone(Auditing):
         kept = {name: n for name, n in outcome.counts.items() if n}
         return as_loaded(session, {"id": outcome.op_id, "counts": kept} | values)
 
+    @entry_point
     def trashed_operation(
         self,
         op_id: int,
@@ -852,6 +858,7 @@ class Tombstone(Auditing):
                 raise Conflict(detail=f"operation {op_id} is being purged (operation {other.id})")
 
     # -- purge -------------------------------------------------------------------------------
+    @entry_point
     def purge(
         self,
         op_id: int | None = None,
@@ -912,6 +919,7 @@ class Tombstone(Auditing):
         """Criterion on :class:`Operation`: a later restore or purge acted on it."""
         return settled_by(Operation.id, (OperationKind.RESTORE, OperationKind.PURGE))
 
+    @entry_point
     def snapshots(
         self, op_id: int, session: Session | None = None
     ) -> Iterator[tuple[str, dict[str, Any]]]:

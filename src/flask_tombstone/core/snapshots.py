@@ -18,7 +18,7 @@ as well.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import JSON, Integer, LargeBinary, Table, func, insert, literal, null, select
@@ -98,13 +98,23 @@ def read_snapshots(
     session: Session, op_id: int, tables: dict[str, Table] | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """``(table name, row)`` for every row operation ``op_id`` snapshotted, in journal order;
-    with ``tables`` (by name), binary columns as bytes and JSON columns as documents."""
+    with ``tables`` (by name), binary columns as bytes and JSON columns as documents.
+
+    The journal is queried by the call itself, not on the first ``next()``: a database error
+    comes out of the call, where the caller handles it (and :func:`.calls.entry_point`
+    reports it), not out of a loop far from it."""
     entries = session.execute(
         select(JOURNAL.c.table_name, JOURNAL.c.data)
         .where(JOURNAL.c.op_id == op_id, JOURNAL.c.kind == JournalKind.SNAPSHOT)
         .order_by(JOURNAL.c.id),
         execution_options=INTERNAL,
     )
+    return _rows(entries, tables)
+
+
+def _rows(
+    entries: Iterable[Any], tables: dict[str, Table] | None
+) -> Iterator[tuple[str, dict[str, Any]]]:
     for table_name, data in entries:
         columns = data["columns"]
         rows = zip(*data["values"], strict=True) if "values" in data else data["rows"]
