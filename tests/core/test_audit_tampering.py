@@ -17,10 +17,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from flask_tombstone.core import AuditSettings, ConfigurationError, Head, SealedRows, Tombstone
+from flask_tombstone.core import (
+    AuditError,
+    AuditSettings,
+    ConfigurationError,
+    Head,
+    SealedRows,
+    Tombstone,
+    audit_verify,
+)
 from flask_tombstone.core.audit import OPERATIONS
 from flask_tombstone.core.audit_hash import PLAIN, legacy_hash, record_digest
 
@@ -403,6 +422,71 @@ def test_a_chain_sealed_by_0_1_still_verifies_without_a_key(
     assert tombstone.verify(session=session).ok
     edit(4, reason="x")(session)
     assert tombstone.verify(session=session).problem == "tampered"
+
+
+# -- values a column cannot hold ---------------------------------------------------------------
+# name: (column, what is stored there). SQLite stores any value in any column; reading it back
+# as the column's type fails (PostgreSQL and MariaDB refuse to store these).
+UNREADABLE = {
+    "a creation time that is no time": ("created_at", "yesterday"),
+    "a finishing time that is no date": ("finished_at", "2024-13-45 10:00:00"),
+    "counts that are no JSON": ("counts", "{"),
+    "a target that is no JSON": ("target", "not json"),
+}
+
+
+def store(seq: int, column: str, value: str) -> Callable[[Session], None]:
+    """Write ``value`` into the record's ``column`` as it is, past the column's type."""
+
+    def tamper(session: Session) -> None:
+        statement = f"UPDATE tombstone_operation SET {column} = :value WHERE seal_seq = :seq"
+        run(session, text(statement).bindparams(value=value, seq=seq))
+
+    return tamper
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+@pytest.mark.parametrize("seq", [1, 4, 6], ids=["first", "last of a page", "in the next page"])
+@pytest.mark.parametrize("name", list(UNREADABLE))
+def test_a_value_its_column_cannot_hold_is_reported_as_tampered(
+    name: str,
+    seq: int,
+    db_kind: str,
+    session: Session,
+    tombstone: Tombstone,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(audit_verify, "PAGE", 4)  # seals 1-4, then 5-6
+    ids = build_chain(session, tombstone, world)
+    column, value = UNREADABLE[name]
+    store(seq, column, value)(session)
+    result = tombstone.verify(session=session)
+    assert (result.ok, result.problem, result.seal_seq) == (False, "tampered", seq), result
+    assert result.operation_id == ids[seq - 1] and result.checked == seq - 1
+    assert result.detail is not None and column in result.detail
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+def test_an_unreadable_record_out_of_place_is_reported_where_the_chain_breaks(
+    db_kind: str, session: Session, tombstone: Tombstone, world: World
+) -> None:
+    ids = build_chain(session, tombstone, world)
+    remove(2)(session)
+    store(3, "created_at", "yesterday")(session)
+    result = tombstone.verify(session=session)
+    assert (result.problem, result.seal_seq, result.operation_id) == ("missing", 2, ids[2])
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+def test_a_rekey_refuses_a_chain_holding_an_unreadable_record(
+    db_kind: str, session: Session, tombstone: Tombstone, world: World, tmp_path: Path
+) -> None:
+    build_chain(session, tombstone, world)
+    store(2, "counts", "{")(session)
+    protect(tombstone, tmp_path)
+    with pytest.raises(AuditError, match="tampered at seal 2"):
+        tombstone.rekey(session=session)
 
 
 # -- rows sealed with an operation (sealed_with) ---------------------------------------------

@@ -27,7 +27,7 @@ from .anchor import Anchor, AnchorError, Head, anchor_from_url
 from .audit_hash import GENESIS, SEALED_FIELDS, KeyRing, record_digest
 from .audit_rows import SealedSource, gather
 from .audit_verify import Verification, pages, row_values, verify_chain
-from .errors import ConfigurationError, TombstoneError
+from .errors import AuditError, ConfigurationError
 from .operations import begin_sqlite_transaction
 from .records import Operation, OperationStatus
 from .sql import INTERNAL
@@ -107,15 +107,6 @@ class SealedAfterCommit:
 
 class SealRaced(Exception):
     """A concurrent sealer extended the chain while we were sealing."""
-
-
-@dataclass
-class AuditError(TombstoneError):
-    """A re-key was refused: the chain does not verify as it stands."""
-
-    def __post_init__(self) -> None:
-        self.status, self.title, self.code = 409, "Audit chain broken", "audit"
-        super().__post_init__()
 
 
 def chain_head(session: Session) -> Head | None:

@@ -4,16 +4,18 @@ reached — and, as plainly, what a verification without key or anchor could not
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, func, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from .anchor import Anchor, Head
 from .audit_hash import GENESIS, PLAIN, SEALED_FIELDS, KeyRing, legacy_hash, record_digest
 from .audit_rows import SealedSource, gather
+from .errors import AuditError
 from .operations import OPERATIONS
 from .records import OperationStatus
 from .sql import INTERNAL
@@ -33,10 +35,12 @@ class AuditSettingsLike(Protocol):
 class Verification:
     """The result of :func:`verify`: ``ok``, or the first broken record and why.
 
-    ``problem`` is ``tampered`` (a record or the rows sealed with it changed), ``missing`` (a
-    record was removed or unsealed), ``reordered``, ``unkeyed`` (sealed without the key while
-    one is configured), ``unknown_key``, ``diverged`` (the record at an anchored sequence
-    number has another hash) or ``truncated`` (the chain ends before an anchored head).
+    ``problem`` is ``tampered`` (a record or the rows sealed with it changed, or it holds a
+    value its column cannot hold: a time that is no time, JSON that does not parse),
+    ``missing`` (a record was removed or unsealed), ``reordered``, ``unkeyed`` (sealed without
+    the key while one is configured), ``unknown_key``, ``diverged`` (the record at an anchored
+    sequence number has another hash) or ``truncated`` (the chain ends before an anchored
+    head).
     ``warnings`` say what this verification could not have caught (no key, no anchor).
     """
 
@@ -54,6 +58,25 @@ class Verification:
 
     def __bool__(self) -> bool:
         return self.ok
+
+
+@dataclass
+class UnreadableRecord(AuditError):
+    """A sealed record holds a value its column's type cannot read (edited in the database
+    after the seal): ``row`` as stored, ``column`` the value's. ``verify`` reports it as
+    ``tampered``; a re-key refuses the chain.
+    """
+
+    row: Any = None
+    column: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.detail:
+            self.detail = (
+                "a sealed record was edited after it was sealed: its "
+                f"{self.column} holds a value the column's type cannot read"
+            )
+        super().__post_init__()
 
 
 def row_values(row: Row[Any]) -> dict[str, Any]:
@@ -88,17 +111,14 @@ def verify_chain(
     if expect_head is not None:
         expected.append(("--expect-head", expect_head))
     walk = _Walk(keys, unkeyed_prefix=unkeyed_prefix or keys.current is None)
-    for page in pages(session):
-        with_rows = gather(session, sources, [row.id for row in page if row.seal_key is not None])
-        for row in page:
-            broken = walk.check(row, with_rows.get(row.id, {}))
-            if broken is None:
-                broken = _against(row, expected)
-            if broken is not None:
-                problem, detail = broken
-                seq = walk.checked + 1  # for "missing", the number not found
-                return Verification(False, walk.checked, row.id, seq, problem, detail, walk.head)
-            walk.advance(row)
+    try:
+        broken = _walk_pages(session, walk, sources, expected)
+    except UnreadableRecord as unreadable:
+        broken = unreadable.row.id, *walk.unreadable(unreadable)
+    if broken is not None:
+        op_id, problem, detail = broken
+        seq = walk.checked + 1  # for "missing", the number not found
+        return Verification(False, walk.checked, op_id, seq, problem, detail, walk.head)
     for where, head in sorted(expected, key=lambda pair: pair[1].seq):
         if head.seq > walk.checked:
             detail = (
@@ -117,6 +137,29 @@ def verify_chain(
         unsealed=_unsealed(session),
         warnings=_warnings(walk, keys, anchor, held, expect_head, bool(sources)),
     )
+
+
+def _walk_pages(
+    session: Session,
+    walk: _Walk,
+    sources: Sequence[SealedSource],
+    expected: list[tuple[str, Head]],
+) -> tuple[int, str, str] | None:
+    """Walk every sealed record; the first broken one: ``(operation id, problem, detail)``.
+
+    :raises UnreadableRecord: the records before it intact, the walk reached one holding a
+        value its column cannot hold.
+    """
+    for page in pages(session):
+        with_rows = gather(session, sources, [row.id for row in page if row.seal_key is not None])
+        for row in page:
+            broken = walk.check(row, with_rows.get(row.id, {}))
+            if broken is None:
+                broken = _against(row, expected)
+            if broken is not None:
+                return row.id, *broken
+            walk.advance(row)
+    return None
 
 
 def _warnings(
@@ -163,10 +206,9 @@ class _Walk:
 
     def check(self, row: Row[Any], with_rows: dict[str, Any]) -> tuple[str, str] | None:
         seq = self.checked + 1
-        if row.seal_seq != seq:
-            return "missing", f"seal {seq} is missing: the next sealed record is {row.seal_seq}"
-        if row.prev_hash != self.prev:
-            return "reordered", f"seal {seq} does not follow seal {seq - 1}"
+        misplaced = self._misplaced(row)
+        if misplaced is not None:
+            return misplaced
         marker = row.seal_key
         values = row_values(row)
         if marker is None or marker == PLAIN:
@@ -195,6 +237,26 @@ class _Walk:
             )
         return None
 
+    def _misplaced(self, row: Row[Any]) -> tuple[str, str] | None:
+        """``missing`` or ``reordered`` when ``row`` is not the record that comes next."""
+        seq = self.checked + 1
+        if row.seal_seq != seq:
+            return "missing", f"seal {seq} is missing: the next sealed record is {row.seal_seq}"
+        if row.prev_hash != self.prev:
+            return "reordered", f"seal {seq} does not follow seal {seq - 1}"
+        return None
+
+    def unreadable(self, unreadable: UnreadableRecord) -> tuple[str, str]:
+        """A record no hash can be computed of: ``tampered`` where it comes next (a value
+        its column cannot hold was written after the seal, which wrote only readable ones),
+        or why it does not come next."""
+        row = unreadable.row
+        return self._misplaced(row) or (
+            "tampered",
+            f"seal {self.checked + 1} (operation {row.id}) was edited after it was sealed: "
+            f"its {unreadable.column} holds a value the column's type cannot read",
+        )
+
     def advance(self, row: Row[Any]) -> None:
         self.legacy += row.seal_key is None
         self.plain += row.seal_key == PLAIN
@@ -215,23 +277,77 @@ def _against(row: Row[Any], expected: list[tuple[str, Head]]) -> tuple[str, str]
 
 def pages(session: Session) -> Iterator[Sequence[Row[Any]]]:
     """The sealed records in sequence order, a page at a time (keyset: no open cursor
-    between pages, so other statements can run in between)."""
+    between pages, so other statements can run in between).
+
+    :raises UnreadableRecord: a record holds a value its column's type cannot read (a time
+        that is no time, JSON that does not parse): raised once the records before it are
+        yielded, so that a walk reaches it in order.
+    """
+    last: int | None = None
+    while True:
+        page, unreadable = _read_page(session, last)
+        if page:
+            yield page
+        if unreadable is not None:
+            raise unreadable
+        if len(page) < PAGE:
+            return
+        last = int(page[-1].seal_seq)
+
+
+def _read_page(
+    session: Session, last: int | None
+) -> tuple[Sequence[Row[Any]], UnreadableRecord | None]:
+    """The page of records after seal ``last``; where one of them holds a value its column
+    cannot read, the records before it, and it."""
+    try:
+        return _read(session, _page(OPERATIONS.c, last)), None
+    except (ValueError, TypeError):
+        unreadable = _first_unreadable(session, last)
+        if unreadable is None:  # not a stored value's fault
+            raise
+    before = OPERATIONS.c.seal_seq < unreadable.row.seal_seq
+    return _read(session, _page(OPERATIONS.c, last).where(before)), unreadable
+
+
+def _page(columns: Iterable[Any], last: int | None) -> Select[Any]:
+    """A page of the sealed records, after seal ``last``."""
     query = (
-        select(OPERATIONS)
+        select(*columns)
         .where(OPERATIONS.c.seal_seq.is_not(None))
         .order_by(OPERATIONS.c.seal_seq)
         .limit(PAGE)
     )
-    last: int | None = None
-    while True:
-        page_query = query if last is None else query.where(OPERATIONS.c.seal_seq > last)
-        page = session.execute(page_query, execution_options=INTERNAL).all()
-        if not page:
-            return
-        yield page
-        last = int(page[-1].seal_seq)
-        if len(page) < PAGE:
-            return
+    return query if last is None else query.where(OPERATIONS.c.seal_seq > last)
+
+
+def _read(session: Session, query: Select[Any]) -> Sequence[Row[Any]]:
+    return session.execute(query, execution_options=INTERNAL).all()
+
+
+# The operations' columns as the driver gives them, undecoded by their types.
+STORED = [type_coerce(column, NullType()).label(column.name) for column in OPERATIONS.c]
+
+
+def _first_unreadable(session: Session, last: int | None) -> UnreadableRecord | None:
+    """The first record after seal ``last`` holding a value its column's type cannot read,
+    found by reading the page as stored and decoding each value as the typed query did.
+    Only a page whose typed read failed comes here: a sound chain never does."""
+    dialect = session.get_bind().dialect
+    decoders = {
+        column.name: column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in OPERATIONS.c
+    }
+    for row in _read(session, _page(STORED, last)):
+        for name, value in row._mapping.items():
+            decode = decoders[name]
+            if decode is None or value is None:
+                continue
+            try:
+                decode(value)
+            except (ValueError, TypeError):
+                return UnreadableRecord(row=row, column=str(name))
+    return None
 
 
 def _unsealed(session: Session) -> int:

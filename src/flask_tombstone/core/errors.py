@@ -234,3 +234,13 @@ class DatabaseFailure(TombstoneError):
         if not self.detail:
             self.detail = "The database refused the operation; nothing was changed"
         super().__post_init__()
+
+
+@dataclass
+class AuditError(TombstoneError):
+    """The audit chain does not verify as it stands: a re-key was refused, or a sealed record
+    holds a value its column cannot hold."""
+
+    def __post_init__(self) -> None:
+        self.status, self.title, self.code = 409, "Audit chain broken", "audit"
+        super().__post_init__()
