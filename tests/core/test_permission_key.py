@@ -123,3 +123,43 @@ def test_held_criteria_are_bounded(
     assert len(cached._held) == 3
     assert len(cached._cache_keys) == 3
     assert (actors[-1].id, Note) in cached._held and (actors[0].id, Card) not in cached._held
+
+
+@pytest.mark.parametrize("key", [None, actor_id], ids=["hook", "keyed"])
+def test_a_hook_answering_a_python_bool_means_every_row_or_none(
+    Maker: sessionmaker[Session], key: Any
+) -> None:
+    """``actor.is_admin or owns(...)`` returns ``True`` for an admin: every row; ``False``:
+    none; anything else is a ``TypeError`` naming the model, with nothing written."""
+
+    def admin_or_owner(actor: Any, model: type) -> Any:
+        return actor is ANN or owns(actor, model)
+
+    ts = Tombstone(Base, session=Maker, permission=admin_or_owner, permission_key=key)
+    with Maker() as session:
+        assert ts.preview(Card, ids=[5], actor=ANN, session=session).counts["Card"] == 1
+        op = ts.delete(Card, ids=[5], actor=ANN, session=session)  # not ANN's: the admin
+        session.commit()
+        assert op.counts["Card"] == 1
+    ts.permission = lambda actor, model: False
+    with Maker() as session, pytest.raises(Blocked) as refused:
+        ts.delete(Card, ids=[6], actor=BOB, session=session)
+    assert {b.reason for b in refused.value.blockers} == {"forbidden"}
+    ts.permission = lambda actor, model: "yes"
+    with Maker() as session, pytest.raises(TypeError, match="for Card it returned str"):
+        ts.delete(Card, ids=[6], actor=BOB, session=session)
+
+
+def test_an_anonymous_user_is_recorded_as_nobody(Maker: sessionmaker[Session]) -> None:
+    """Flask-Login's ``AnonymousUserMixin.get_id()`` returns ``None``: the log says nobody
+    (``actor IS NULL``), not the text ``"None"``."""
+
+    class Anonymous:
+        def get_id(self) -> None:
+            return None
+
+    ts = Tombstone(Base, session=Maker)
+    with Maker() as session:
+        op = ts.delete(Card, ids=[6], actor=Anonymous(), session=session)
+        session.commit()
+        assert op.actor is None

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from .errors import Blocker, RowRef
 from .graph import Node
 from .keys import is_integer_key, json_key
+from .permission_cache import criterion_of
 from .planner import Check, Permission, Plan, RowSets
 from .sql import INTERNAL, with_parent
 
@@ -85,7 +86,7 @@ def allowed_rows(
     """The permission hook's criterion for each model of the plan it restricts."""
     if permission is None:
         return []
-    found = [(node, permission(actor, node.cls)) for node in plan.nodes]
+    found = [(node, criterion_of(permission(actor, node.cls), node.cls)) for node in plan.nodes]
     return [(node, allowed) for node, allowed in found if allowed is not None]
 
 

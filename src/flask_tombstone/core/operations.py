@@ -44,8 +44,11 @@ def actor_id(actor: Any) -> str | None:
         return actor
     for attribute in ("tombstone_actor", "get_id", "id"):
         value = getattr(actor, attribute, None)
-        if value is not None:
-            return str(value() if callable(value) else value)
+        if value is None:
+            continue
+        recorded = value() if callable(value) else value
+        # Flask-Login's anonymous user has get_id() but no id: nobody, not "None".
+        return None if recorded is None else str(recorded)
     return str(actor)
 
 

@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 from sqlalchemy.sql.cache_key import CacheKey
 
 from .errors import ConfigurationError
@@ -30,6 +30,26 @@ PermissionKey = Callable[[Any], Hashable | None]
 
 HELD = 4096
 """(actor key, arguments) entries held by one hook; each is one criterion, a few kilobytes."""
+
+
+def criterion_of(found: Any, model: Any) -> Criterion:
+    """What a permission hook returned for ``model``, as the engine reads it: a SQL
+    criterion; ``None`` or ``True``, every row (no restriction); ``False``, none (the hook's
+    ``actor.is_admin or Model.owner_id == actor.id`` returns a Python bool for some actors).
+
+    :raises TypeError: anything else, naming the model.
+    """
+    if found is None or found is True:
+        return None
+    if found is False:
+        return false()
+    if isinstance(found, ColumnElement):
+        return found
+    name = getattr(model, "__name__", model)
+    raise TypeError(
+        f"the permission hook returns a SQL criterion, None, True or False; for {name} it "
+        f"returned {type(found).__name__} {found!r:.60}"
+    )
 
 
 class CachedPermission:
@@ -48,7 +68,7 @@ class CachedPermission:
     def __call__(self, actor: Any, *args: Any) -> Criterion:
         key = self.key(actor)
         if key is None:
-            return self.hook(actor, *args)
+            return criterion_of(self.hook(actor, *args), args[0] if args else None)
         entry = (key, *args)
         try:
             with self._lock:
@@ -61,7 +81,7 @@ class CachedPermission:
             raise ConfigurationError(
                 f"permission_key returned {key!r}, which cannot be a dict key"
             ) from exc
-        found = self.hook(actor, *args)
+        found = criterion_of(self.hook(actor, *args), args[0] if args else None)
         with self._lock:
             self._held[entry] = found
             if found is not None:
