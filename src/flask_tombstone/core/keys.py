@@ -7,6 +7,7 @@ key takes UUIDs (or their canonical text). A value that cannot be a key of the c
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -20,10 +21,13 @@ from sqlalchemy import (
     LargeBinary,
     SmallInteger,
     String,
+    TypeDecorator,
     Uuid,
     and_,
     cast,
 )
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine.default import DefaultDialect
 
 from .errors import InvalidTarget
 
@@ -98,8 +102,13 @@ def key_value(column: Column[Any], value: Any, *, dialect: str | None = None) ->
 
     SQLite stores any ``Integer`` in 64 bits; the servers' ``INTEGER`` has 32.
     """
-    kind = column.type
     label = f"{column.table.name}.{column.name}"
+    return _typed(column.type, value, label, dialect)
+
+
+def _typed(kind: Any, value: Any, label: str, dialect: str | None) -> Any:
+    if isinstance(kind, TypeDecorator):
+        return _decorated(kind, value, label, dialect)
     if isinstance(kind, Integer):
         return _integer(kind, value, label, wide=dialect in (None, "sqlite"))
     if isinstance(kind, Uuid):
@@ -117,6 +126,27 @@ def key_value(column: Column[Any], value: Any, *, dialect: str | None = None) ->
     if not isinstance(value, expected) or isinstance(value, bool):
         raise InvalidTarget(f"{value!r} is not a valid id of {label} ({expected.__name__})")
     return value
+
+
+def _decorated(kind: TypeDecorator[Any], value: Any, label: str, dialect: str | None) -> Any:
+    """A key of a custom type (SQLAlchemy's "backend-agnostic GUID" recipe): what its own
+    ``process_bind_param`` refuses is no key (it would fail as the statement is sent, a raw
+    ``StatementError``), and what it makes of the value must be a key of the type under it."""
+    try:
+        bound = kind.process_bind_param(value, _dialect(dialect))
+    except Exception:
+        raise InvalidTarget(f"{value!r:.60} is not a valid id of {label}") from None
+    _typed(kind.impl_instance, bound, label, dialect)
+    return value  # as given: the statement's parameter goes through the type itself
+
+
+@functools.cache
+def _dialect(name: str | None) -> Dialect:
+    """A dialect of ``name`` for a custom type's ``process_bind_param`` (which may ask its
+    ``name``), built without a connection or a driver."""
+    if name is None:
+        return DefaultDialect()
+    return make_url(f"{name}://").get_dialect()()
 
 
 def _integer(kind: Integer, value: Any, label: str, *, wide: bool) -> int:
