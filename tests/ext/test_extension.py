@@ -201,3 +201,46 @@ def test_problem_details_for_engine_errors(app: Flask) -> None:
     assert body["type"].endswith("/blocked") and body["title"] == "Deletion blocked"
     assert body["blockers"][0]["row"] == {"model": "Project", "id": 3, "label": "alpha"}
     assert body["blocker_count"] == 1
+
+
+def test_a_soft_model_on_another_bind_is_refused_a_plain_one_is_left_alone(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    """Flask-SQLAlchemy's ``__bind_key__``: a soft model in another database than the
+    engine's operations could not be deleted in one transaction with its operation row
+    (every deletion failed, the preview with a raw error): refused naming it. A plain model
+    there (an analytics table) is the unit of work's, as before."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    binds_db = SQLAlchemy(model_class=Base)
+
+    class Post(SoftDeleteMixin, binds_db.Model):  # type: ignore[name-defined,misc]
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Hit(binds_db.Model):  # type: ignore[name-defined,misc]
+        __bind_key__ = "stats"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/main.db"
+    app.config["SQLALCHEMY_BINDS"] = {"stats": f"sqlite:///{tmp_path}/stats.db"}
+    binds_db.init_app(app)
+    Tombstone(app, db=binds_db)
+    with app.app_context():
+        binds_db.create_all()
+        binds_db.session.add_all([Post(id=1), Hit(id=1), Hit(id=2)])
+        binds_db.session.commit()
+        binds_db.session.delete(binds_db.session.get(Hit, 1))
+        binds_db.session.delete(binds_db.session.get(Post, 1))
+        binds_db.session.commit()
+        assert binds_db.session.scalars(select(Hit.id)).all() == [2]
+        assert binds_db.session.scalars(select(Post.id)).all() == []
+
+        class Entry(SoftDeleteMixin, binds_db.Model):  # type: ignore[name-defined,misc]
+            __bind_key__ = "stats"
+            id: Mapped[int] = mapped_column(primary_key=True)
+
+        with pytest.raises(ConfigurationError, match="Entry is soft but is on the bind 'stats'"):
+            select(Entry).compile()

@@ -73,6 +73,18 @@ def _refuse_unusable(mappers: list[Mapper[Any]]) -> None:
                 model=cls.__name__,
                 column=None,
             )
+        table = mapper.local_table
+        bind = table.info.get("bind_key", table.metadata.info.get("bind_key"))
+        if bind is not None:
+            # Flask-SQLAlchemy's __bind_key__: another database than the engine's own tables,
+            # where a deletion and its operation row could not be one transaction.
+            raise ConfigurationError(
+                f"{cls.__name__} is {policy.value} but is on the bind {bind!r}: the engine's "
+                "operations and their rows share one database (the default bind); keep it "
+                "there, or leave the model without the mixin",
+                model=cls.__name__,
+                column=None,
+            )
         base = mapper.inherits
         if base is not None and not mapper.concrete and policy_of(base.class_) is not policy:
             raise ConfigurationError(
