@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import DBAPIError
 
 from . import settings
 from .core import Head, Operation, Preview, TombstoneError, describe_conflict
 from .core.audit import chain_head
-from .core.errors import Conflict
+from .core.errors import Conflict, DatabaseFailure
 from .core.records import OperationKind
 
 if TYPE_CHECKING:
@@ -172,8 +173,7 @@ def purge_command(
 @with_appcontext
 def trash_command(limit: int) -> None:
     """List the operations whose rows are in the trash."""
-    session = _tombstone().db.session
-    for op in session.scalars(_tombstone().trash().limit(limit)):
+    for op in _listed(_tombstone().trash().limit(limit)):
         click.echo(
             f"{op.id:>6}  {op.finished_at:%Y-%m-%d %H:%M}  {op.actor or '-':<12} "
             f"{op.root_model:<12} {_counts(op.counts)}  {op.reason or ''}"
@@ -193,7 +193,7 @@ def ops_command(limit: int, kind: str | None) -> None:
     query = _tombstone().operations().limit(limit)
     if kind:
         query = query.where(Operation.kind == kind)
-    for op in _tombstone().db.session.scalars(query):
+    for op in _listed(query):
         ref = f" (of {op.ref_op})" if op.ref_op else ""
         click.echo(
             f"{op.id:>6}  {op.created_at:%Y-%m-%d %H:%M}  {op.kind:<11}{ref} "
@@ -307,6 +307,18 @@ def rekey_command(expect_head: Head | None) -> None:
     if head is not None:
         click.echo(f"chain head: {head}")
         click.echo(_anchor_line(held))
+
+
+def _listed(query: Any) -> list[Operation]:
+    """The operations a listing prints; a database error (the engine's tables not migrated)
+    said as the other commands say it, not a traceback."""
+    try:
+        return list(_tombstone().db.session.scalars(query))
+    except DBAPIError as exc:
+        failure = DatabaseFailure()
+        failure.__cause__ = exc
+        _fail(failure)
+        return []
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -175,7 +175,15 @@ def test_cli_bad_input_is_a_usage_error_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    "args", [["seal"], ["verify"], ["purge", "--older-than", "0d"], ["purge", "--op", "1"]]
+    "args",
+    [
+        ["seal"],
+        ["verify"],
+        ["purge", "--older-than", "0d"],
+        ["purge", "--op", "1"],
+        ["trash"],
+        ["ops"],
+    ],
 )
 def test_cli_says_what_a_database_error_is_without_a_traceback(app: Flask, args: list[str]) -> None:
     # The engine's tables missing: a migration forgot them, or ran after the deploy.
