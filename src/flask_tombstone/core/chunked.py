@@ -38,14 +38,22 @@ class ChunkedSoftDelete:
         self.wrap = wrap
         self.root = plan.target.node
 
-    def run(self, chunk_size: int, resume: int | None, expect: str | None = None) -> Operation:
+    def run(
+        self,
+        chunk_size: int,
+        resume: int | None,
+        expect: str | None = None,
+        missing_ok: bool = False,
+    ) -> Operation:
         session = self.session
         counts: dict[str, int]
+        cursor: int | None  # the last key done; None before the first chunk (keys may be <= 0)
         if resume is None:
+            self._check_asked(missing_ok)
             self._refuse_blockers()
             if expect is not None:
                 self._check_token(expect)
-            if self._next_boundary(0, chunk_size) is None:
+            if self._next_boundary(None, chunk_size) is None:
                 # Nothing to delete: refused before the operation's row is written (and
                 # committed, as the chunks' progress is), so the refusal leaves nothing.
                 raise self._none_matches()
@@ -56,7 +64,7 @@ class ChunkedSoftDelete:
                 root_model=self.root.name,
                 target=self.plan.target.description | {"chunk_size": chunk_size},
             ).id
-            cursor, counts = 0, {}
+            cursor, counts = None, {}
         else:
             op_id, cursor, counts = self._resumed(resume)
         session.commit()
@@ -79,6 +87,16 @@ class ChunkedSoftDelete:
         session.commit()
         return operation
 
+    def _check_asked(self, missing_ok: bool) -> None:
+        """By ids: every one live (or ``missing_ok``), as a delete in one transaction checks
+        after stamping — here before the first chunk commits anything."""
+        target = self.plan.target
+        if target.ids is None:
+            return
+        live = select(self.root.pk).where(target.criterion, self.root.live())
+        found = set(self.session.scalars(live, execution_options=INTERNAL))
+        self.tombstone._check_found(self.session, target, len(found), missing_ok, None, found)
+
     def _none_matches(self) -> NotFound:
         return NotFound(f"no live {self.root.name} matches the filter", model=self.root.name)
 
@@ -92,7 +110,7 @@ class ChunkedSoftDelete:
         sets = NestedRows(self.plan, wrap=self.wrap)
         self.tombstone._check_blockers(self.session, self.plan, sets, self.request)
 
-    def _resumed(self, op_id: int) -> tuple[int, int, dict[str, int]]:
+    def _resumed(self, op_id: int) -> tuple[int, int | None, dict[str, int]]:
         op = self.session.get(Operation, op_id, populate_existing=True)
         if op is None:
             raise NotFound(f"operation {op_id} not found", model="Operation", ids=(op_id,))
@@ -100,13 +118,15 @@ class ChunkedSoftDelete:
             raise Conflict(
                 detail=f"operation {op_id} is not an unfinished delete of {self.root.name}"
             )
-        return op.id, int(op.effects.get("chunk_cursor", 0)), dict(op.counts)
+        cursor = op.effects.get("chunk_cursor")
+        return op.id, None if cursor is None else int(cursor), dict(op.counts)
 
-    def _next_boundary(self, cursor: int, chunk_size: int) -> int | None:
+    def _next_boundary(self, cursor: int | None, chunk_size: int) -> int | None:
         pk = self.root.pk
+        after = [] if cursor is None else [pk > cursor]
         chunk = (
             select(pk.label("id"))
-            .where(self.plan.target.criterion, self.root.live(), pk > cursor)
+            .where(self.plan.target.criterion, self.root.live(), *after)
             .order_by(pk)
             .limit(chunk_size)
             .subquery()
@@ -116,9 +136,11 @@ class ChunkedSoftDelete:
         ).scalar_one()
         return None if high is None else int(high)
 
-    def _chunk_plan(self, low: int, high: int) -> Plan:
+    def _chunk_plan(self, low: int | None, high: int) -> Plan:
         target = self.plan.target
-        criterion = and_(target.criterion, self.root.pk > low, self.root.pk <= high)
+        criterion = and_(target.criterion, self.root.pk <= high)
+        if low is not None:
+            criterion = and_(criterion, self.root.pk > low)
         chunk = Target(target.node, criterion, target.description)
         return plan_soft(self.tombstone.graph, chunk)
 

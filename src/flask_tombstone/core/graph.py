@@ -43,7 +43,7 @@ class Node:
     def key(self) -> ColumnElement[Any]:
         """What names one row where rows are listed, sampled or summed up: the primary key;
         for a composite one (a hard leaf, the association-object pattern: no other row points
-        at such a model, see :mod:`.graph_rules`) its columns as text, ``3,7``."""
+        at such a model: the graph refuses it otherwise) its columns as text, ``3,7``."""
         columns = list(self.table.primary_key.columns)
         if len(columns) == 1:
             return columns[0]

@@ -166,9 +166,9 @@ Summary = tuple[int, list[Any]]  # rows, and the summary of their ids (see finge
 
 
 def summarize(session: Session, plan: Plan, sets: RowSets) -> dict[str, Summary]:
-    """Per model, the rows and the count, sum, min and max of their ids (UUID and string
-    keys: distinct count, min and max of their text), computed in the database, no row
-    loaded: one statement for every model (:func:`summary_statement`)."""
+    """Per model, the rows and the count, sum, min, max and sum of squares (folded) of their
+    ids (UUID and string keys: distinct count, min and max of their text), computed in the
+    database, no row loaded: one statement for every model (:func:`summary_statement`)."""
     statement = summary_statement(plan, sets)
     row = session.execute(statement, execution_options=INTERNAL).one()
     return read_summaries(plan, row)
@@ -182,7 +182,10 @@ def summary_statement(plan: Plan, sets: RowSets, *extra: Any) -> Select[Any]:
         pk = node.key
         summary: tuple[Any, ...]
         if is_integer_key(pk):
-            summary = (func.sum(pk), func.min(pk), func.max(pk))
+            # The sum of squares (of the keys modulo a prime below 2**16, so that it cannot
+            # overflow) tells apart sets of keys that share their count, sum, min and max.
+            folded = pk % FOLD
+            summary = (func.sum(pk), func.min(pk), func.max(pk), func.sum(folded * folded))
         else:  # no sum; their text orders and compares everywhere
             text = cast(pk, String)
             summary = (func.count(func.distinct(text)), func.min(text), func.max(text))
@@ -198,11 +201,15 @@ def summary_statement(plan: Plan, sets: RowSets, *extra: Any) -> Select[Any]:
     return select(*extra, *every).select_from(joined)
 
 
+FOLD = 65521
+
+
 def read_summaries(plan: Plan, row: Any) -> dict[str, Summary]:
     """The summaries in a row of :func:`summary_statement`."""
     found: dict[str, Summary] = {}
     for number, node in enumerate(plan.nodes):
-        count, *rest = (row._mapping[f"m{number}_{i}"] for i in range(4))
+        width = 5 if is_integer_key(node.key) else 4
+        count, *rest = (row._mapping[f"m{number}_{i}"] for i in range(width))
         found[node.name] = (int(count), [json_key(v or 0) for v in rest])
     return found
 

@@ -332,7 +332,7 @@ class ChunkRows(StampedRows):
     ``(low, high]`` and their dependents, found through the stamp and the chunk's parents so
     that each chunk's statements stay as small as the chunk."""
 
-    def __init__(self, plan: Plan, op_id: int, low: int, high: int, *, wrap: bool) -> None:
+    def __init__(self, plan: Plan, op_id: int, low: int | None, high: int, *, wrap: bool) -> None:
         super().__init__([op_id], wrap=wrap)
         self.plan = plan
         self.low = low
@@ -351,10 +351,14 @@ class ChunkRows(StampedRows):
 
     def _build(self, node: Node) -> Select[Any]:
         step = self.plan.step_for(node)
+        if step is None or step.self_links:
+            # Self-references (the target's too: a reply's id may lie beyond the chunk's
+            # range): every row the operation stamped, so each level finds its parents.
+            return super().of(node)
         if node is self.plan.target.node:
-            where = and_(self.stamp(node), node.pk > self.low, node.pk <= self.high)
-        elif step is None or step.self_links:
-            return super().of(node)  # self-references: every row the operation stamped
+            where = and_(self.stamp(node), node.pk <= self.high)
+            if self.low is not None:
+                where = and_(where, node.pk > self.low)
         else:
             parents = [e.child_rows(self.of(e.parent), wrap=self.wrap) for e, _ in step.links]
             where = and_(self.stamp(node), any_of(parents))

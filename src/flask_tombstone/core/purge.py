@@ -180,7 +180,7 @@ class Purger:
         session.commit()
         remaining = int(
             session.execute(
-                select(func.count()).where(root.col("deleted_by_op") == source.id),
+                select(func.count()).where(_still_stamped(root, source.id)),
                 execution_options=INTERNAL,
             ).scalar_one()
         )
@@ -214,7 +214,7 @@ class Purger:
         left (the last round then takes the operation's other rows, whatever their model)."""
         chunk = (
             select(root.pk)
-            .where(root.col("deleted_by_op") == op_id)
+            .where(_still_stamped(root, op_id))
             .order_by(root.pk)
             .limit(self.chunk_size)
             .subquery()

@@ -397,7 +397,7 @@ class Tombstone(Auditing):
                     "resumes (part of its rows are already in the trash)"
                 )
             chunked = ChunkedSoftDelete(self, session, plan, request, wrap=self._wrap(session))
-            return chunked.run(size, resumed, expect)
+            return chunked.run(size, resumed, expect, missing_ok)
         snap = self.snapshot if snapshot is None else snapshot
         check_flag("snapshot", snap)
         return self.execute(
@@ -624,8 +624,17 @@ class Tombstone(Auditing):
         return int(session.execute(query, execution_options=INTERNAL).scalar_one())
 
     def _check_found(
-        self, session: Session, target: Target, found: int, missing_ok: bool, op_id: Any
+        self,
+        session: Session,
+        target: Target,
+        found: int,
+        missing_ok: bool,
+        op_id: Any,
+        taken: set[Any] | None = None,
     ) -> None:
+        """Refuse a delete by ids that did not find each one live (``NotFound``, or
+        ``AlreadyGone`` when they are in the trash), unless ``missing_ok`` and some were.
+        ``taken``: the asked rows found (else read back as those stamped with ``op_id``)."""
         node = target.node
         asked = target.ids
         if found and (asked is None or found == len(asked) or missing_ok):
@@ -634,7 +643,8 @@ class Tombstone(Auditing):
             raise NotFound(f"no live {node.name} matches the filter", model=node.name)
         matches = target.matches  # set with the ids (targets.resolve)
         assert matches is not None
-        taken: set[int] = set()
+        if taken is None:
+            taken = set()
         if op_id is not None:
             stamped = matches & (node.col("deleted_by_op") == op_id)
             taken = set(session.scalars(select(node.pk).where(stamped), execution_options=INTERNAL))
@@ -924,7 +934,10 @@ class Tombstone(Auditing):
         self, op_id: int, session: Session | None = None
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(table name, row as a dict)`` for every row hard-delete or purge operation
-        ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled."""
+        ``op_id`` snapshotted (``snapshot=True``), in the order they were journaled.
+
+        :raises InvalidTarget: ``op_id`` is no operation id (a whole number in range)."""
+        op_id = check_count("op_id", op_id)
         tables = {table.name: table for table in self.metadata.tables.values()}
         return read_snapshots(self.session_for(None, session), op_id, tables)
 

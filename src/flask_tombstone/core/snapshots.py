@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import JSON, Integer, LargeBinary, Table, func, insert, literal, null, select
+from sqlalchemy import JSON, Integer, LargeBinary, Table, case, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
 from .keys import fits_row_id
@@ -79,7 +79,10 @@ def _as_json(dialect: str, column: Any) -> Any:
     """A column's value as JSON holds it: binary as hexadecimal text (JSON has no bytes:
     SQLite refuses them), a JSON column's document nested (not as its text)."""
     if isinstance(column.type, LargeBinary):
-        return func.encode(column, "hex") if dialect == "postgresql" else func.hex(column)
+        if dialect == "postgresql":
+            return func.encode(column, "hex")
+        # hex(NULL) is '' on SQLite and MariaDB: NULL stays NULL, not the empty value.
+        return case((column.is_(None), null()), else_=func.hex(column))
     if isinstance(column.type, JSON) and dialect == "sqlite":
         return func.json(column)
     return column
