@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 from flask_tombstone.views import DeletionViews, InvalidFilter
 
 from .access.current import me
-from .access.hooks import ACCESS, actor_names, index_operations
+from .access.hooks import ACCESS, actor_names, actors_named, index_operations
 from .extensions import destructive_limit, tombstone
 from .items import services as items
 from .items.forms import ItemFilterForm
@@ -59,7 +59,13 @@ def init_app(app: Flask) -> DeletionViews:
     app.config.setdefault("TOMBSTONE_VIEWS_PAGE_SIZE", app.config["TASKBOARD_PER_PAGE"])
     app.config.setdefault("TOMBSTONE_VIEWS_BULK_CAP", app.config["TASKBOARD_BULK_CAP"])
     views = DeletionViews(
-        app, tombstone, models=MODELS, access=ACCESS, row_url=row_url, actor_names=actor_names
+        app,
+        tombstone,
+        models=MODELS,
+        access=ACCESS,
+        row_url=row_url,
+        actor_names=actor_names,
+        actors_named=actors_named,
     )
     views.register(Item, slug="items", filter=item_filter)
     app.jinja_env.globals["item_bulk_url"] = lambda **args: views.bulk_url(Item, **args)

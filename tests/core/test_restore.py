@@ -201,4 +201,20 @@ def test_a_deletion_brought_back_by_hand_entirely_has_nothing_to_restore(
         with pytest.raises(Conflict, match="nothing left to restore"):
             tombstone.restore(op.id, session=session)
         session.rollback()
+        assert op.id not in session.scalars(select(tombstone.trash().subquery().c.id)).all()
     assert session.scalar(select(Operation.id).where(Operation.kind == "restore")) is None
+
+
+def test_a_deletion_whose_rows_a_hard_delete_took_along_leaves_the_trash(
+    session: Session, tombstone: Tombstone, world: World
+) -> None:
+    """The item's deletion is in the trash; a hard delete of its project takes the trashed
+    item along (documented): nothing is left to restore, so the trash no longer offers it."""
+    item_op = tombstone.delete(world.items[0])
+    other = tombstone.delete(world.items[3])
+    session.commit()
+    in_trash = select(tombstone.trash().subquery().c.id)
+    assert set(session.scalars(in_trash)) == {item_op.id, other.id}
+    tombstone.delete(world.alpha, hard=True, session=session)
+    session.commit()
+    assert session.scalars(in_trash).all() == [other.id]

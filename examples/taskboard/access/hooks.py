@@ -72,6 +72,18 @@ def actor_names(recorded: list[str]) -> dict[str, str]:
     return {f"user:{i}": name for i, name in db.session.execute(query)}
 
 
+def actors_named(name: str) -> list[str]:
+    """``["user:3", "user:9"]``: the accounts a username means (any case), deleted ones
+    included — the log shows each by its name, and a deleted account's name may be taken
+    again by another."""
+    query = (
+        select(User.id)
+        .where(User.username == name.strip().lower()[:80])
+        .execution_options(include_deleted=True)
+    )
+    return [f"user:{account}" for account in db.session.scalars(query)]
+
+
 ACCESS = Access(
     actor=actor,
     login_required=True,

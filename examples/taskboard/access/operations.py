@@ -3,7 +3,9 @@
 Every operation the app runs records the projects it touched (``operation_project``).
 Admins see and restore everything. A member:
 
-- reads the log of every project they own or belong to;
+- reads the log entries of the projects they own or belong to, an entry only when every
+  project it touched is one of those (an admin's deletion across teams would otherwise name
+  and count another team's rows: outside their scope, it does not exist for them);
 - restores a deletion when every project it touched is one they own (trashed projects
   included: the owner restores their own deleted project), or, for a deletion they ran
   themselves, one they still belong to.
@@ -35,7 +37,10 @@ def readable(user: User) -> ColumnElement[bool]:
     """Criterion on :class:`Operation`: the log entries ``user`` may read."""
     if user.is_admin:
         return true()
-    return exists().where(OperationProject.op_id == Operation.id, or_(_owned(user), _member(user)))
+    touched = exists().where(OperationProject.op_id == Operation.id)
+    theirs = or_(_owned(user), _member(user))
+    outside = exists().where(OperationProject.op_id == Operation.id, not_(theirs))
+    return and_(touched, not_(outside))
 
 
 def restorable(user: User) -> ColumnElement[bool]:

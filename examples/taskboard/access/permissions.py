@@ -2,7 +2,8 @@
 
 Admins may do everything. Members: a project's owner manages the project, its items,
 comments and tags; any member of a project edits its items and manages its tags; an item's
-owner deletes the item; a comment's author edits and deletes the comment.
+owner deletes the item and the comments on it; a comment's author edits and deletes the
+comment.
 
 :func:`deletable_rows` states the delete rules as SQL criteria for the engine, which checks
 them set-based over every row an operation reaches (a cascade included): a member deleting
@@ -41,7 +42,9 @@ def may_edit_comment(user: User, comment: Comment) -> bool:
 
 
 def may_delete_comment(user: User, comment: Comment) -> bool:
-    return may_edit_comment(user, comment) or comment.item.project.owner_id == user.id
+    # The item's owner too: deleting their item takes its comments, whoever wrote them.
+    item = comment.item
+    return may_edit_comment(user, comment) or user.id in (item.owner_id, item.project.owner_id)
 
 
 def may_manage_tag(user: User, tag: Tag) -> bool:
@@ -67,10 +70,11 @@ def _deletable(user_id: int, model: type) -> ColumnElement[bool] | None:
     if model is Item:
         return or_(Item.owner_id == user_id, _owns_project(user_id, Item.project_id))
     if model is Comment:
-        on_owned = exists().where(
-            Item.id == Comment.item_id, _owns_project(user_id, Item.project_id)
+        on_theirs = exists().where(
+            Item.id == Comment.item_id,
+            or_(Item.owner_id == user_id, _owns_project(user_id, Item.project_id)),
         )
-        return or_(Comment.author_id == user_id, on_owned)
+        return or_(Comment.author_id == user_id, on_theirs)
     if model is Tag:
         return _member_of(user_id, Tag.project_id)
     if model is User:

@@ -20,8 +20,8 @@ from werkzeug.datastructures import MultiDict
 
 from flask_tombstone.api import DeletionAPI, OperationFilter
 from taskboard.access import rows
-from taskboard.access.hooks import ACCESS, actor_names, index_operations
-from taskboard.extensions import csrf, db, tombstone
+from taskboard.access.hooks import ACCESS, actor_names, actors_named, index_operations
+from taskboard.extensions import csrf, tombstone
 from taskboard.models import (
     Comment,
     Item,
@@ -107,14 +107,10 @@ SLUGS = {"projects": Project, "items": Item, "comments": Comment, "tags": Tag}
 
 # -- the log: names, and Taskboard's filters --------------------------------------------------
 def by_username(name: str, actor: User) -> ColumnElement[bool]:
-    """``actor=<username>`` (any case): what that account did."""
-    query = (
-        select(User.id)
-        .where(User.username == name.strip().lower())
-        .execution_options(include_deleted=True)
-    )
-    account = db.session.scalar(query)
-    return Operation.actor == f"user:{account}" if account else false()
+    """``actor=<username>`` (any case): what the accounts of that name did — the log shows
+    each by name, and a deleted account's name may be taken again by another."""
+    accounts = actors_named(name)
+    return Operation.actor.in_(accounts) if accounts else false()
 
 
 def by_project(project_id: int, actor: User) -> ColumnElement[bool]:

@@ -115,7 +115,9 @@ def matching(user: User, wanted: ItemFilter) -> Select[Item]:
     if wanted.assignee == "me":
         query = query.where(Item.assignee_id == user.id)
     elif wanted.assignee == "none":
-        query = query.where(Item.assignee_id.is_(None))
+        # No live assignee: a deleted account still linked (a soft delete keeps its links,
+        # so that Undo gives them back) shows as nobody, and is listed as nobody.
+        query = query.where(~Item.assignee.has())
     if wanted.tag:
         # Spelled out: the engine evaluates bulk selections without the soft-delete filter.
         query = query.where(Item.tags.any((Tag.name == wanted.tag) & Tag.deleted_at.is_(None)))
@@ -145,7 +147,10 @@ def input_from(form: ItemForm) -> ItemInput:
 def _apply(item: Item, project: Project, data: ItemInput) -> None:
     problems: dict[str, str] = {}
     members = {u.id: u for u in team(project)}
-    if data.assignee_id is not None and data.assignee_id not in members:
+    kept = data.assignee_id == item.assignee_id  # not asked to change: left as it is
+    if data.assignee_id is not None and not kept and data.assignee_id not in members:
+        # (An assignee who left the team since, or whose account is in the trash, stays
+        # until someone changes it: renaming the item must not need that first.)
         problems["assignee"] = "Assign the item to someone on the project."
     tags = {t.id: t for t in project.tags}
     if any(t not in tags for t in data.tag_ids):
@@ -157,7 +162,8 @@ def _apply(item: Item, project: Project, data: ItemInput) -> None:
     item.name = data.name
     item.description = data.description
     item.status = data.status
-    item.assignee = members.get(data.assignee_id) if data.assignee_id else None
+    if not kept:
+        item.assignee = members.get(data.assignee_id) if data.assignee_id else None
     item.due = data.due
     item.tags = [tags[t] for t in data.tag_ids]
 

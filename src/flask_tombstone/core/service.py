@@ -9,7 +9,18 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import MetaData, Select, bindparam, false, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    MetaData,
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 
@@ -65,7 +76,7 @@ from .operations import (
 from .permission_cache import CachedPermission, PermissionKey
 from .planner import NestedRows, Permission, Plan, StampedRows, Target, plan_hard, plan_soft
 from .policy import Policy
-from .prepared import StampedChecks, prepared_target, soft_stamps
+from .prepared import StampedChecks, prepared_target, remembered, soft_stamps
 from .preview import Preview, build_preview
 from .preview_prepared import prepared_preview
 from .purge import Purger, PurgeReport
@@ -917,8 +928,13 @@ class Tombstone(Auditing):
 
     # -- the log -----------------------------------------------------------------------------
     def trash(self) -> Select[Any]:
-        """Soft-delete operations still in the trash, newest first (compose and paginate)."""
-        return trash_query()  # type: ignore[no-any-return]
+        """Soft-delete operations still in the trash, newest first (compose and paginate):
+        neither restored nor purged, and with rows still there — a deletion whose rows a
+        later hard delete took along (or an admin brought back by hand) has nothing to
+        restore, and is not offered."""
+        graph = self.graph
+        query: Select[Any] = trash_query()
+        return query.where(remembered(graph, ("in_the_trash",), lambda: _holds_rows(graph)))
 
     def operations(self) -> Select[Any]:
         """Every operation, newest first."""
@@ -940,6 +956,21 @@ class Tombstone(Auditing):
         op_id = check_count("op_id", op_id)
         tables = {table.name: table for table in self.metadata.tables.values()}
         return read_snapshots(self.session_for(None, session), op_id, tables)
+
+
+def _holds_rows(graph: ModelGraph) -> ColumnElement[bool]:
+    """Criterion on :class:`Operation`: some soft model still holds a trashed row it stamped
+    (each an ``EXISTS`` on the indexed stamp)."""
+    soft = [node for node in graph.nodes.values() if node.soft]
+    return or_(
+        false(),
+        *(
+            exists().where(
+                node.col("deleted_by_op") == Operation.id, node.col("deleted_at").is_not(None)
+            )
+            for node in soft
+        ),
+    )
 
 
 @contextmanager

@@ -35,6 +35,8 @@ RowUrl = Callable[[type, Any], "str | None"]
 """``row_url(model, key)``: where the app shows a row, or ``None``."""
 ActorNames = Callable[[list[str]], Mapping[str, str]]
 """``actor_names(recorded) -> {recorded: name}``: the names of operations' actors."""
+ActorsNamed = Callable[[str], Iterable[str]]
+"""``actors_named(name) -> recorded ids``: the actors a name typed in the "by" filter means."""
 
 VIEWS_DEFAULTS: dict[str, Any] = {
     "TOMBSTONE_VIEWS_BASE_TEMPLATE": "tombstone/layout.html",  # the app's layout to extend
@@ -60,6 +62,9 @@ class DeletionViews:
     :param actor_names: ``actor_names(recorded) -> {recorded: name}``: how the trash and the
         log name the actors of operations (the log records an id, such as ``user:3``; one
         call per page). Missing ones show as recorded.
+    :param actors_named: ``actors_named(name) -> [recorded, ...]``: what the trash's and the
+        log's "by" filter finds for a name typed in it (the names ``actor_names`` shows), as
+        well as the recorded id itself.
     """
 
     def __init__(
@@ -72,6 +77,7 @@ class DeletionViews:
         url_prefix: str = "",
         row_url: RowUrl | None = None,
         actor_names: ActorNames | None = None,
+        actors_named: ActorsNamed | None = None,
     ) -> None:
         if tombstone is None:
             raise TypeError("DeletionViews(app, tombstone, ...) needs the app's Tombstone")
@@ -80,6 +86,7 @@ class DeletionViews:
         self.url_prefix = url_prefix
         self.row_url = row_url
         self.actor_names = actor_names
+        self.actors_named = actors_named
         self.models: dict[str, type] = {}
         self.slugs: dict[type, str] = {}
         self.filters: dict[type, FilterParser] = {}

@@ -50,6 +50,7 @@ def read_filters(*, kinds: tuple[str, ...], kind_field: Any) -> Filters:
                 Operation.reason.contains(q, autoescape=True),
                 Operation.actor.contains(q, autoescape=True),
                 cast(Operation.context, Text).contains(q, autoescape=True),
+                Operation.actor.in_(_named(q)),
             )
             found.criteria.append(text)
     if kind is not None:
@@ -58,7 +59,7 @@ def read_filters(*, kinds: tuple[str, ...], kind_field: Any) -> Filters:
         else:
             found.criteria.append(kind_field == kind)
     if actor is not None:
-        found.criteria.append(Operation.actor == actor[:255])
+        found.criteria.append(Operation.actor.in_([actor[:255], *_named(actor)]))
     for name, bound in (("since", False), ("until", True)):
         day = _day(found, name)
         if day is not None and not (bound and day == date.max):  # until the last day: all
@@ -72,6 +73,13 @@ def read_filters(*, kinds: tuple[str, ...], kind_field: Any) -> Filters:
     else:
         found.page = int(page)
     return found
+
+
+def _named(name: str) -> list[str]:
+    """The recorded actors a typed name means, by the app's ``actors_named`` hook (none
+    without one: the recorded id is then typed as is)."""
+    hook = views().actors_named
+    return [] if hook is None else list(hook(name))
 
 
 def _day(found: Filters, name: str) -> date | None:
