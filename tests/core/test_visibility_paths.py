@@ -178,3 +178,31 @@ def test_the_trash_through_an_alias_a_count_and_a_page(world: World) -> None:
             counted = select(func.count()).select_from(page.order_by(None).subquery())
             assert session.scalar(counted) == expected, options
             assert session.query(Reply).execution_options(**options).count() == expected
+
+
+def test_a_joined_subclass_column_loads_on_first_access(world: World) -> None:
+    """A row read through its base (``select(Employee)``, ``Session.get``) loads its joined
+    subclass's own columns on first access, from the subclass table alone (which has no
+    stamp): read as the unit of work reads it."""
+
+    class Employee(SoftDeleteMixin, world.Base):
+        __tablename__ = "vp_employee"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kind: Mapped[str] = mapped_column(String(20))
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "employee"}
+
+    class Manager(Employee):
+        __tablename__ = "vp_manager"
+        id: Mapped[int] = mapped_column(ForeignKey("vp_employee.id"), primary_key=True)
+        budget: Mapped[int] = mapped_column(default=0)
+        __mapper_args__ = {"polymorphic_identity": "manager"}
+
+    with world.create() as session:
+        session.add(Manager(id=1, budget=10))
+        session.commit()
+        session.expunge_all()
+        manager = session.scalars(select(Employee)).one()
+        assert isinstance(manager, Manager) and manager.budget == 10
+        session.expunge_all()
+        fetched = session.get(Employee, 1)
+        assert isinstance(fetched, Manager) and fetched.budget == 10

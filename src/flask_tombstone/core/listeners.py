@@ -304,9 +304,13 @@ def _live_rows_only(state: ORMExecuteState) -> Any:
     """A statement that the loader criteria do not reach (an ORM bulk UPDATE by primary key,
     a refresh) says itself that it reads or writes live rows only."""
     mapper = state.bind_mapper
-    if mapper is None or not issubclass(mapper.class_, SoftDeleteMixin):
-        return state.statement
     statement: Any = state.statement
+    if mapper is None or not issubclass(mapper.class_, SoftDeleteMixin):
+        return statement
+    if not hasattr(statement, "where"):
+        # The columns of a joined subclass loaded on first access (SQLAlchemy's FromStatement
+        # over the subclass's own table, which has no stamp): the row was read live.
+        return statement
     return statement.where(live(mapper.class_))
 
 
