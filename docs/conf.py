@@ -62,6 +62,7 @@ nitpick_ignore = [
             "ActorHook",
             "RowUrl",
             "ActorNames",
+            "ActorsNamed",
             "Map",
         )
     ),

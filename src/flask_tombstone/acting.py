@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
-from uuid import uuid4
 
 from flask import current_app
 from sqlalchemy import select
@@ -71,17 +70,13 @@ def restore_with_parents(
     Starts a new transaction when it falls back (the attempt is rolled back): call it before
     writing anything else in the request."""
     session = tombstone.session_for()
-    request_id = f"tombstone:{uuid4().hex}"
     deletion = _deletion(tombstone, op_id)
     context = access.scope(actor, deletion) if deletion is not None else None
     with conflicts_seen_by(tombstone, access, actor):
         restored: Operation = tombstone.restore(
-            op_id, actor=actor, context=context, with_parents=True, request_id=request_id, **options
+            op_id, actor=actor, context=context, with_parents=True, **options
         )
-    brought = select(Operation).where(
-        Operation.request_id == request_id, Operation.id != restored.id
-    )
-    parents = list(session.scalars(brought.order_by(Operation.id)))
+    parents = restored.parent_restores
     asked = [int(p.ref_op) for p in parents if p.ref_op is not None]
     if len(may_restore(tombstone, access, actor, asked)) < len(parents):
         session.rollback()  # one of them is not theirs to restore: as if not asked

@@ -39,3 +39,22 @@ def registrations(models: Iterable[type] | Mapping[str, type]) -> Iterator[tuple
         yield from models.items()
     else:
         yield from ((None, model) for model in models)
+
+
+def refuse_composite_key(model: type, where: str) -> None:
+    """Pages and endpoints address a row by one key in its URL: a model keyed by several
+    columns (an association object) cannot be registered.
+
+    :raises ConfigurationError: naming the model and its key's columns."""
+    from sqlalchemy import inspect
+
+    from .core import ConfigurationError
+
+    columns: tuple[Any, ...] = tuple(inspect(model).primary_key)
+    if len(columns) != 1:
+        names = ", ".join(column.name for column in columns)
+        raise ConfigurationError(
+            f"{model.__name__} is keyed by {names}: {where} address a row by one key in its "
+            "URL; register a model with a single-column primary key",
+            model=model.__name__,
+        )

@@ -5,6 +5,7 @@ a NULL binary value."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -118,3 +119,25 @@ def test_a_snapshot_keeps_a_null_binary_apart_from_an_empty_one(world: World) ->
             world.ts.snapshots(2**70, session=session)
         with pytest.raises(TypeError):
             world.ts.snapshots("7", session=session)  # type: ignore[arg-type]
+
+
+def test_a_purge_by_age_passes_over_a_deletion_restored_meanwhile(world: World) -> None:
+    """Another session restores one of the expired deletions after the purge listed them (an
+    Undo at the same moment): the purge leaves it and purges the others."""
+    Reply = replies(world)
+    with world.create() as session:
+        session.add_all(Reply(id=key, body="x") for key in (1, 2, 3))
+        session.commit()
+        ops = [world.ts.delete(Reply, ids=[key], session=session).id for key in (1, 2, 3)]
+        session.commit()
+
+        def undo_the_second(done: int, total: int) -> None:
+            if done == 1:  # the first purged, committed; the second not yet started
+                with world.Session() as other:
+                    world.ts.restore(ops[1], session=other)
+                    other.commit()
+
+        report = world.ts.purge(older_than=timedelta(0), progress=undo_the_second, session=session)
+        assert [purged.op_id for purged in report.operations] == [ops[0], ops[2]]
+        assert report.skipped == {}
+        assert live(session, Reply) == [2]

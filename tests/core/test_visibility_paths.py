@@ -189,13 +189,13 @@ def test_a_joined_subclass_column_loads_on_first_access(world: World) -> None:
         __tablename__ = "vp_employee"
         id: Mapped[int] = mapped_column(primary_key=True)
         kind: Mapped[str] = mapped_column(String(20))
-        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "employee"}
+        __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "employee"}  # noqa: RUF012
 
     class Manager(Employee):
         __tablename__ = "vp_manager"
         id: Mapped[int] = mapped_column(ForeignKey("vp_employee.id"), primary_key=True)
         budget: Mapped[int] = mapped_column(default=0)
-        __mapper_args__ = {"polymorphic_identity": "manager"}
+        __mapper_args__ = {"polymorphic_identity": "manager"}  # noqa: RUF012
 
     with world.create() as session:
         session.add(Manager(id=1, budget=10))

@@ -246,8 +246,12 @@ def test_a_restore_names_the_parents_it_waits_for_and_brings_them_back_along(
     assert refused.json["retry_with_parents"] == [folder]
 
     body = {"with_parents": True}
-    restored = call(app, "u1", "POST", f"/api/operations/{paper}/restore", json=body)
+    asked = {"X-Request-ID": "req-7"}
+    restored = call(app, "u1", "POST", f"/api/operations/{paper}/restore", json=body, headers=asked)
     assert restored.status_code == 200, restored.text
+    with app.app_context():  # both restores carry the request's id, as every operation does
+        restores = select(Operation.request_id).where(Operation.kind == "restore")
+        assert db.session.scalars(restores).all() == ["req-7", "req-7"]
     assert restored.json["ref_op"] == paper and restored.json["actor"] == "Mia"
     assert [p["ref_op"] for p in restored.json["parents"]] == [folder]
     alone = deleted(app, "u1", "/api/papers/2")

@@ -31,7 +31,12 @@ from flask_tombstone.access import Access
 from flask_tombstone.core.errors import ConfigurationError
 from flask_tombstone.core.graph import Node
 from flask_tombstone.core.sql import dialect_name
-from flask_tombstone.urls import OperationId, default_slug, registrations
+from flask_tombstone.urls import (
+    OperationId,
+    default_slug,
+    refuse_composite_key,
+    registrations,
+)
 from flask_tombstone.views.bulk import FilterParser, InvalidFilter
 
 from . import schemas
@@ -200,6 +205,7 @@ class DeletionAPI:
             )
         if self.models.get(slug, model) is not model:
             raise ConfigurationError(f"two models registered at /{slug}/", model=model.__name__)
+        refuse_composite_key(model, "the API's endpoints")
         if filter_fields is not None:
             for name, schema in filter_fields.items():
                 check_supported(schema, f"{model.__name__} filter field {name!r}")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, jsonify
-from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from werkzeug.wrappers import Response
 
 from flask_tombstone import acting
@@ -16,6 +16,7 @@ from flask_tombstone.access import Criterion, allowed_column, where_all
 from flask_tombstone.core.errors import Conflict
 from flask_tombstone.core.operations import actor_id
 from flask_tombstone.core.records import Operation, OperationKind, OperationStatus
+from flask_tombstone.held import context_contains
 
 from . import represent, schemas
 from .body import MISSING, checked_body, query
@@ -35,7 +36,8 @@ def trash() -> Response:
     ops, page = _page(statement, params)
     restorable = _allowed(ops, state.access.restorable(actor))
     purgeable = _allowed(ops, state.access.purgeable(actor))
-    keep, names, samples = represent.retention(), represent.actor_names(ops), trashed_samples(ops)
+    keep, names = represent.retention(), represent.actor_names(ops)
+    samples = trashed_samples(ops, actor)
     items = [
         represent.operation(op, undo=op.id in restorable, keep=keep, names=names)
         | {
@@ -93,7 +95,7 @@ def _filters(params: dict[str, Any], actor: Any) -> list[Any]:
             or_(
                 Operation.reason.contains(q, autoescape=True),
                 Operation.actor.contains(q, autoescape=True),
-                cast(Operation.context, Text).contains(q, autoescape=True),
+                context_contains(q),
             )
         )
     since, until = _moment(params, "since"), _moment(params, "until")

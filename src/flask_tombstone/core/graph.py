@@ -62,9 +62,14 @@ class Node:
     @property
     def pk_key(self) -> str:
         """The mapped attribute of the primary key (``Model.<pk_key>``)."""
+        return self.attribute_of(self.pk)
+
+    def attribute_of(self, column: Column[Any]) -> str:
+        """The mapped attribute of one of its columns (``product_name = mapped_column("name")``
+        maps the column ``name`` to ``Model.product_name``)."""
         if self.mapper is None:
-            return str(self.pk.key)
-        return str(self.mapper.get_property_by_column(self.pk).key)
+            return str(column.key)
+        return str(self.mapper.get_property_by_column(column).key)
 
     def joined_pk(self, table: Table) -> Column[Any]:
         """The key column of one of its joined-inheritance tables (same values as ``pk``)."""

@@ -43,7 +43,16 @@ BLOCKER_CAP = 50
 
 
 def row_ref(node: Node, row: Any) -> RowRef:
-    return RowRef(model=node.name, id=json_key(row[0]), label=str(row[1]))
+    """A row named by its (key, label) as read: the label as text, "Note 3" when empty."""
+    return RowRef(model=node.name, id=json_key(row[0]), label=label_text(node, row[0], row[1]))
+
+
+def label_text(node: Node, key: Any, label: Any) -> str:
+    """A row's label as text; a row whose label is empty (NULL, ``""``) is named by its model
+    and key, "Note 3", never "None"."""
+    if label is None or label == "":
+        return f"{node.name} {json_key(key)}"
+    return str(label)
 
 
 def find_blockers(
@@ -133,7 +142,9 @@ def _list_check(
             reason=check.reason,
             row=row_ref(child, row),
             via=edge.name,
-            target=RowRef(model=parent.name, id=json_key(row[2]), label=str(row[3])),
+            target=RowRef(
+                model=parent.name, id=json_key(row[2]), label=label_text(parent, row[2], row[3])
+            ),
         )
         for row in rows
     ]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from .errors import Blocked
+from .errors import Blocked, Conflict
 from .execute import remove_hard
 from .graph import Node
 from .inspect_rows import count_rows, find_blockers
@@ -97,6 +97,10 @@ class Purger:
                 report.operations.extend(self.purge_one(op_id, dry_run=dry_run).operations)
             except Blocked as refused:  # e.g. another, newer, operation's rows below its own
                 report.skipped[op_id] = refused.detail
+            except Conflict:
+                # Restored or purged by another session since the list was read (an Undo at
+                # the same moment), or being purged by one: no longer this run's to purge.
+                self.session.rollback()
             if not dry_run:
                 self.session.commit()
             if self.progress:

@@ -95,6 +95,17 @@ class Operation(RecordBase):
         self.__dict__["_tombstone_target_rows"] = value
 
     @property
+    def parent_restores(self) -> list[Operation]:
+        """On the restore ``restore(..., with_parents=True)`` returns: the restores of the
+        parents' deletions the same call made, in the order they ran (not stored)."""
+        held: list[Operation] = self.__dict__.get("_tombstone_parent_restores", [])
+        return held
+
+    @parent_restores.setter
+    def parent_restores(self, value: list[Operation]) -> None:
+        self.__dict__["_tombstone_parent_restores"] = value
+
+    @property
     def total(self) -> int:
         """Rows removed (or brought back) across every model."""
         return sum(self.counts.values())

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .errors import RestoreConflict, RowRef
 from .execute import kept_as_they_are
 from .graph import ModelGraph, Node
+from .inspect_rows import label_text, row_ref
 from .keys import json_key
 from .operations import restored_or_purged
 from .planner import TrashedRows
@@ -149,8 +150,10 @@ def parent_conflicts(
                 conflicts.append(
                     RestoreConflict(
                         reason="parent_in_trash",
-                        row=RowRef(node.name, json_key(row[0]), str(row[1])),
-                        other=RowRef(parent.name, json_key(row[2]), str(row[3])),
+                        row=row_ref(node, row),
+                        other=RowRef(
+                            parent.name, json_key(row[2]), label_text(parent, row[2], row[3])
+                        ),
                         other_operation=int(row[4]) if row[4] is not None else None,
                         columns=(edge.column.name,),
                     )
@@ -177,8 +180,8 @@ def unique_conflicts(
                 conflicts.append(
                     RestoreConflict(
                         reason="unique",
-                        row=RowRef(node.name, json_key(row[0]), str(row[1])),
-                        other=RowRef(node.name, json_key(row[2]), str(row[3])),
+                        row=row_ref(node, row),
+                        other=RowRef(node.name, json_key(row[2]), label_text(node, row[2], row[3])),
                         columns=tuple(c.name for c in columns),
                     )
                 )

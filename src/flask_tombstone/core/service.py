@@ -774,6 +774,7 @@ class Tombstone(Auditing):
                 _refuse_empty(op, counts)
                 done = _record_restore(session, request, op, counts)
             restored.append(done)
+        restored[0].parent_restores = restored[1:]
         return restored[0], nodes
 
     def _restore_gated(

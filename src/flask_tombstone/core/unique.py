@@ -9,6 +9,7 @@ rows (``NULL`` never collides).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import DDL, Column, Index, Table, event, text
@@ -31,10 +32,9 @@ def unique_live(*columns: str, name: str | None = None) -> Index:
     """
     if not columns:
         raise ValueError("unique_live() needs at least one column")
-    index_name = name or f"uq_live_{'_'.join(columns)}"
     live = text("deleted_at IS NULL")
     index = Index(
-        index_name,
+        name or UNNAMED,
         *columns,
         unique=True,
         postgresql_where=live,
@@ -46,9 +46,28 @@ def unique_live(*columns: str, name: str | None = None) -> Index:
     return index
 
 
+UNNAMED = "uq_live"  # until the index joins its table, which names it (_add_mysql_ddl)
+LONGEST_NAME = 63  # PostgreSQL's identifiers (MySQL's: 64)
+
+
+def _named(index: Index, table: Table) -> None:
+    """An index given no name is named after its table and columns,
+    ``uq_live_user_account_email``: index names are one namespace per database (SQLite) or
+    schema (PostgreSQL), so two models' ``unique_live("email")`` must not share one."""
+    if index.name != UNNAMED:
+        return
+    names = "_".join(str(getattr(c, "key", c)) for c in index.expressions)
+    full = f"uq_live_{table.name}_{names}"
+    if len(full) > LONGEST_NAME:  # cut, with a digest of the whole keeping it distinct
+        digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+        full = f"{full[: LONGEST_NAME - 9]}_{digest}"
+    index.name = full  # type: ignore[assignment]
+
+
 def _add_mysql_ddl(index: Index, table: Table) -> None:
     """On MariaDB/MySQL: a virtual column per indexed column, NULL while trashed. Written when
     the table is created there (a column type is only compiled for that dialect then)."""
+    _named(index, table)
     if table.info.get(f"{LIVE_UNIQUE}:{index.name}"):
         return
     table.info[f"{LIVE_UNIQUE}:{index.name}"] = True

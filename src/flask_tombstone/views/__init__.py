@@ -25,7 +25,13 @@ from markupsafe import Markup
 
 from flask_tombstone.access import Access
 from flask_tombstone.core.errors import ConfigurationError
-from flask_tombstone.urls import OperationId, default_slug, registrations
+from flask_tombstone.held import shortened
+from flask_tombstone.urls import (
+    OperationId,
+    default_slug,
+    refuse_composite_key,
+    registrations,
+)
 
 from .bulk import FilterParser, InvalidFilter
 from .csrf import csrf_token
@@ -105,6 +111,7 @@ class DeletionViews:
         slug = slug or default_slug(model)
         if slug in self.models and self.models[slug] is not model:
             raise ConfigurationError(f"two models registered at /{slug}/", model=model.__name__)
+        refuse_composite_key(model, "the views")
         self.models[slug] = model
         self.slugs[model] = slug
         if filter is not None:
@@ -141,20 +148,26 @@ class DeletionViews:
         return blueprint
 
     # -- for the app's templates -------------------------------------------------------------
+    def slug_of(self, model: type) -> str:
+        """Where ``model``'s rows have their pages: its own registration, else that of the
+        nearest class it inherits from (a ``Manager`` row of a registered ``Employee``).
+
+        :raises LookupError: neither is registered."""
+        for cls in model.__mro__:
+            slug = self.slugs.get(cls)
+            if slug is not None:
+                return slug
+        raise LookupError(f"{model.__name__} has no deletion page: register it")
+
     def delete_url(self, row: Any, next: str | None = None) -> str:
-        slug = self.slugs.get(type(row))
-        if slug is None:
-            raise LookupError(f"{type(row).__name__} has no deletion page: register it")
+        slug = self.slug_of(type(row))
         key = self.tombstone.graph.governing(type(row)).pk_key
         return url_for("tombstone.confirm", slug=slug, key=getattr(row, key), next=next)
 
     def bulk_url(self, model: type, next: str | None = None, **filters: Any) -> str:
         """The bulk confirmation page of ``model``: a form of checkboxes named ``ids`` posts
         (GET) to it, or, with ``all=1`` and the listing's filter arguments, every match."""
-        slug = self.slugs.get(model)
-        if slug is None:
-            raise LookupError(f"{model.__name__} has no deletion page: register it")
-        return url_for("tombstone.bulk", slug=slug, next=next, **filters)
+        return url_for("tombstone.bulk", slug=self.slug_of(model), next=next, **filters)
 
     def delete_button(self, row: Any, label: str | None = None, next: str | None = None) -> Markup:
         """A link styled as a button to the row's confirmation page, named for screen readers
@@ -189,13 +202,15 @@ class TemplatesBlueprint(Blueprint):
 
 
 def row_label(tombstone: Any, row: Any) -> str:
-    """How the views name a row: its label column (name, title, ...), else "Item 3"."""
+    """How the views name a row: its label column (name, title, ...), read through its mapped
+    attribute (``product_name = mapped_column("name")``), else "Item 3"; shortened
+    to 200 characters (``held.shortened``)."""
     node = tombstone.graph.governing(type(row))
     column = node.label_column
-    value = getattr(row, column.key, None) if column is not node.pk else None
+    value = getattr(row, node.attribute_of(column), None) if column is not node.pk else None
     if value in (None, ""):
         return f"{type(row).__name__} {getattr(row, node.pk_key)}"
-    return str(value)
+    return shortened(str(value))
 
 
 def notices() -> Markup:

@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from flask_tombstone.access import Criterion, where_all
 from flask_tombstone.core.records import Operation, OperationKind, OperationStatus
+from flask_tombstone.held import context_contains, held_labels
 
 from . import describe
 from .i18n import _
@@ -49,7 +50,7 @@ def read_filters(*, kinds: tuple[str, ...], kind_field: Any) -> Filters:
             text = or_(
                 Operation.reason.contains(q, autoescape=True),
                 Operation.actor.contains(q, autoescape=True),
-                cast(Operation.context, Text).contains(q, autoescape=True),
+                context_contains(q),
                 Operation.actor.in_(_named(q)),
             )
             found.criteria.append(text)
@@ -115,33 +116,24 @@ SHOWN_LABELS = 3
 
 
 def trashed_labels(ops: list[Operation]) -> dict[int, list[str]]:
-    """The first few labels of the rows each deletion still holds in the trash: one query
-    per root model on the page, whatever deleted them (the views, the API, the session)."""
-    graph = views().tombstone.graph
-    found: dict[int, list[str]] = {}
-    by_model: dict[str, list[int]] = {}
+    """The first few labels of the root model's rows each deletion still holds in the trash
+    (:func:`~flask_tombstone.held.held_labels`: those the actor may see), whatever deleted
+    them (the views, the API, the session); a deletion whose context names its row has its
+    label already."""
+    state = views()
+    actor = state_actor()
+    held: dict[str, list[int]] = {}
     for op in ops:
         if op.kind == OperationKind.DELETE and not (op.context or {}).get("label"):
-            by_model.setdefault(op.root_model, []).append(op.id)
-    for name, ids in by_model.items():
-        node = graph.nodes_by_name().get(name)
-        if node is None or not node.soft or node.label_column is node.pk:
-            continue
-        stamp = node.col("deleted_by_op")
-        rank = func.row_number().over(partition_by=stamp, order_by=node.pk).label("rank")
-        ranked = select(stamp.label("op"), node.label_column.label("label"), rank).where(
-            stamp.in_(ids)
-        )
-        inner = ranked.subquery()
-        query = (
-            select(inner.c.op, inner.c.label)
-            .where(inner.c.rank <= SHOWN_LABELS)
-            .order_by(inner.c.op, inner.c.rank)
-            .execution_options(include_deleted=True)
-        )
-        for op_id, label in db_session().execute(query):
-            found.setdefault(int(op_id), []).append(str(label))
-    return found
+            held.setdefault(op.root_model, []).append(op.id)
+    labels = held_labels(
+        db_session(),
+        state.tombstone.graph,
+        held,
+        SHOWN_LABELS,
+        lambda model: where_all(state.access.visible(actor, model)),
+    )
+    return {op_id: names for (op_id, _model), names in labels.items()}
 
 
 def trash_page() -> ResponseReturnValue:

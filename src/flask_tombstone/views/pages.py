@@ -125,7 +125,7 @@ def _confirm_page(
     if node.soft and not hard and state.access.permanent(actor):
         permanent_url = url_for(
             "tombstone.confirm",
-            slug=state.slugs[type(row)],
+            slug=state.slug_of(type(row)),
             key=getattr(row, node.pk_key),
             hard="1",
             next=next_url(),
