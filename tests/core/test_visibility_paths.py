@@ -206,3 +206,61 @@ def test_a_joined_subclass_column_loads_on_first_access(world: World) -> None:
         session.expunge_all()
         fetched = session.get(Employee, 1)
         assert isinstance(fetched, Manager) and fetched.budget == 10
+
+
+def test_the_trash_of_one_model_reads_every_other_live_however_loaded(world: World) -> None:
+    """Post 1 trashed with its comments, comment 3 of live post 2 trashed alone: what a
+    ``joinedload`` brings along is read as lazy and ``selectinload`` loads read it (live), a
+    union's trash is the trash, and a count wrapped around an aliased trash counts it."""
+    from sqlalchemy.orm import aliased, joinedload, selectinload
+
+    class Post(SoftDeleteMixin, world.Base):
+        __tablename__ = "vp_opost"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        comments: Mapped[list[Note]] = relationship(
+            back_populates="post", cascade="all, delete-orphan", order_by="Note.id"
+        )
+
+    class Note(SoftDeleteMixin, world.Base):
+        __tablename__ = "vp_onote"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        post_id: Mapped[int] = mapped_column(ForeignKey("vp_opost.id"))
+        post: Mapped[Post] = relationship(back_populates="comments")
+
+    only = {"only_deleted": True}
+    with world.create() as session:
+        session.add_all([Post(id=1, comments=[Note(id=1), Note(id=2)]), Post(id=2)])
+        session.flush()
+        session.add(Note(id=3, post_id=2))
+        session.commit()
+        world.ts.delete(Post, ids=[1], session=session)
+        world.ts.delete(Note, ids=[3], session=session)
+        session.commit()
+        for loads in (joinedload, selectinload):
+            session.expunge_all()
+            posts = (
+                session.scalars(
+                    select(Post).options(loads(Post.comments)).execution_options(**only)
+                )
+                .unique()
+                .all()
+            )
+            assert [(p.id, [n.id for n in p.comments]) for p in posts] == [(1, [])], loads
+            session.expunge_all()
+            notes = (
+                session.scalars(select(Note).options(loads(Note.post)).execution_options(**only))
+                .unique()
+                .all()
+            )
+            assert sorted((n.id, n.post and n.post.id) for n in notes) == [
+                (1, None),
+                (2, None),
+                (3, 2),
+            ]
+        both = select(Post).where(Post.id <= 2).union(select(Post).where(Post.id == 2))
+        assert (
+            session.scalars(select(Post).from_statement(both).execution_options(**only)).all()[0].id
+            == 1
+        )
+        trash = select(aliased(Post)).execution_options(**only)
+        assert session.scalar(select(func.count()).select_from(trash.subquery())) == 1

@@ -122,7 +122,7 @@ class Listeners:
             return None
         if state.is_select or state.is_update or state.is_insert:
             if opted == ONLY_DELETED and state.is_select and not state.is_relationship_load:
-                statement, criteria = trash_only(state.statement)
+                statement, criteria = trash_only(state.statement, self.tombstone.graph)
                 state.statement = statement.options(*criteria)
             else:
                 if state.is_relationship_load:
