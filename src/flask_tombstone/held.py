@@ -7,15 +7,13 @@ actor reads may also hold rows they may not, which it must not name."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 
-from .core.graph import ModelGraph
+from .access import where_all
 from .core.inspect_rows import label_text
-
-Visible = Callable[[type], Sequence[Any]]  # the criteria of the rows of a model one may see
 
 LABEL_MAX = 200
 """Characters of a row's label shown and recorded (a flash message travels in the session
@@ -29,16 +27,17 @@ def shortened(label: str) -> str:
 
 def held_labels(
     session: Any,
-    graph: ModelGraph,
+    state: Any,
+    actor: Any,
     held: Mapping[str, Sequence[int]],
     shown: int,
-    visible: Visible,
 ) -> dict[tuple[int, str], list[str]]:
-    """``{(op id, model): labels}`` for ``held`` (``{model: deletions holding its rows}``).
-    Models whose rows have no label but their key, or that are not kept in the trash, are
-    left out; a row whose label is empty is named "Note 3"."""
+    """``{(op id, model): labels}`` for ``held`` (``{model: deletions holding its rows}``),
+    the rows ``actor`` may see by ``state.access`` (the views' or the API's state, with its
+    ``tombstone``). Models whose rows have no label but their key, or that are not kept in
+    the trash, are left out; a row whose label is empty is named "Note 3"."""
     found: dict[tuple[int, str], list[str]] = {}
-    nodes = graph.nodes_by_name()
+    nodes = state.tombstone.graph.nodes_by_name()
     for name in sorted(held):
         node = nodes.get(name)
         if node is None or not node.soft or node.label_column is node.pk:
@@ -50,7 +49,7 @@ def held_labels(
         ranked = (
             select(stamp.label("op"), node.pk.label("key"), node.label_column.label("label"), rank)
             .where(stamp.in_(held[name]), node.col("deleted_at").is_not(None))
-            .where(*visible(node.cls))
+            .where(*where_all(state.access.visible(actor, node.cls)))
             .subquery()
         )
         query = (

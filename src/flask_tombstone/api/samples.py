@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask_tombstone.access import where_all
 from flask_tombstone.core.records import Operation, OperationKind
 from flask_tombstone.held import held_labels
 
@@ -27,14 +26,7 @@ def trashed_samples(ops: Sequence[Operation], actor: Any) -> dict[int, dict[str,
         for name, count in (op.counts or {}).items():
             if count:
                 held.setdefault(name, []).append(op.id)
-    state = api()
-    labels = held_labels(
-        session(),
-        state.tombstone.graph,
-        held,
-        SHOWN,
-        lambda model: where_all(state.access.visible(actor, model)),
-    )
+    labels = held_labels(session(), api(), actor, held, SHOWN)
     for (op_id, name), names in labels.items():
         found[op_id][name] = names
     return found

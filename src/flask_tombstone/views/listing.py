@@ -120,19 +120,11 @@ def trashed_labels(ops: list[Operation]) -> dict[int, list[str]]:
     (:func:`~flask_tombstone.held.held_labels`: those the actor may see), whatever deleted
     them (the views, the API, the session); a deletion whose context names its row has its
     label already."""
-    state = views()
-    actor = state_actor()
     held: dict[str, list[int]] = {}
     for op in ops:
         if op.kind == OperationKind.DELETE and not (op.context or {}).get("label"):
             held.setdefault(op.root_model, []).append(op.id)
-    labels = held_labels(
-        db_session(),
-        state.tombstone.graph,
-        held,
-        SHOWN_LABELS,
-        lambda model: where_all(state.access.visible(actor, model)),
-    )
+    labels = held_labels(db_session(), views(), state_actor(), held, SHOWN_LABELS)
     return {op_id: names for (op_id, _model), names in labels.items()}
 
 
