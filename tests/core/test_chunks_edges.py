@@ -141,3 +141,38 @@ def test_a_purge_by_age_passes_over_a_deletion_restored_meanwhile(world: World) 
         assert [purged.op_id for purged in report.operations] == [ops[0], ops[2]]
         assert report.skipped == {}
         assert live(session, Reply) == [2]
+
+
+def test_a_tree_linked_by_a_unique_code_is_previewed_hard_deleted_and_purged(
+    world: World,
+) -> None:
+    """``parent_code -> code`` (a unique column, not the key): the recursive set follows the
+    code, as the database's ``ON DELETE CASCADE`` does (the recursive term read the tree in a
+    scalar subquery, which SQLite refuses and which is wrong past one row)."""
+
+    class Category(SoftDeleteMixin, world.Base):
+        __tablename__ = "ce_category"
+        id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+        code: Mapped[str] = mapped_column(String(20), unique=True)
+        parent_code: Mapped[str | None] = mapped_column(
+            ForeignKey("ce_category.code", ondelete="CASCADE")
+        )
+
+    with world.create() as session:
+        rows = [("root", None), ("a", "root"), ("b", "root"), ("a1", "a"), ("a2", "a"), ("x", "a1")]
+        for number, (code, parent) in enumerate(rows, start=1):
+            session.add(Category(id=number, code=code, parent_code=parent))
+            session.flush()
+        session.commit()
+        a = select(Category).where(Category.code == "a")
+        assert world.ts.preview(a, hard=True, session=session).counts == {"Category": 4}
+        op = world.ts.delete(a, session=session)
+        session.commit()
+        assert op.counts == {"Category": 4} and live(session, Category) == [1, 3]
+        world.ts.purge(op.id, session=session)
+        session.commit()
+        everything = select(Category.id).execution_options(include_deleted=True)
+        assert sorted(session.scalars(everything)) == [1, 3]
+        world.ts.delete(Category, ids=[1], hard=True, session=session)
+        session.commit()
+        assert session.scalars(everything).all() == []

@@ -306,12 +306,19 @@ class NestedRows:
         step = self.plan.step_for(node)
         if step is None:
             return select(node.pk).where(~true())
-        base = select(node.pk.label("id")).where(step.where(self, with_self=False))
+        where = step.where(self, with_self=False)
         if not step.self_links:
-            return base
-        tree = base.cte(name=f"tree_{node.table.name}", recursive=True, nesting=True)
+            return select(node.pk.label("id")).where(where)
+        # The tree carries, beside each row's key, the values its children's links hold when
+        # they point at another column (``parent_code`` -> ``code``): the recursive term reads
+        # the tree once, as every database requires, joined on those.
+        held = {
+            e.parent_key.name: e.parent_key for e, _ in step.self_links if e.parent_key is not None
+        }
+        base = select(node.pk.label("id"), *(c.label(f"k_{name}") for name, c in held.items()))
+        tree = base.where(where).cte(name=f"tree_{node.table.name}", recursive=True, nesting=True)
         table = node.table.alias()
-        recursive = select(table.c[node.pk.name]).where(
+        recursive = select(table.c[node.pk.name], *(table.c[name] for name in held)).where(
             any_of([table.c[e.column.name] == _parent_of(e, tree) for e, _ in step.self_links])
         )
         if step.state is not None:
@@ -321,10 +328,11 @@ class NestedRows:
 
 
 def _parent_of(edge: Edge, tree: Any) -> Any:
-    """The value a self-referencing link holds for the rows of ``tree`` (a CTE of keys)."""
+    """The value a self-referencing link holds for the rows of ``tree`` (a CTE of keys, and
+    of the values the links to another column hold)."""
     if edge.parent_key is None:
         return tree.c.id
-    return select(edge.parent_key).where(edge.parent.pk == tree.c.id).scalar_subquery()
+    return tree.c[f"k_{edge.parent_key.name}"]
 
 
 class ChunkRows(StampedRows):
