@@ -44,7 +44,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.pool import StaticPool
 
-from flask_tombstone.core import SoftDeleteMixin, Tombstone
+from flask_tombstone.core import UNGOVERNED, SoftDeleteMixin, Tombstone
 
 PK_KINDS = ("int", "bigint", "uuid", "str")
 PK_TYPES: dict[str, Any] = {
@@ -357,7 +357,9 @@ class Built:
         self.graph = world.graph
         self.engine = engine
         self.base = Base
-        self.plain = sessionmaker(bind=engine)  # the oracle's: no Tombstone listeners
+        self.plain = sessionmaker(
+            bind=engine, info={UNGOVERNED: True}
+        )  # the oracle's: no Tombstone
         self.governed = sessionmaker(bind=engine)  # the Tombstone's
         self.roots: dict[int, type] = {}
         self.subs: dict[int, type] = {}

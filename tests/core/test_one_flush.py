@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
 
-from flask_tombstone.core import Blocked, Operation, SoftDeleteMixin, TombstoneError
+from flask_tombstone.core import UNGOVERNED, Blocked, Operation, SoftDeleteMixin, TombstoneError
 from flask_tombstone.core import listeners as listeners_module
 
 from .fresh_world import World, live, world_fixture  # noqa: F401  (the fixture)
@@ -72,7 +72,7 @@ def delete_comments_then_post(
 @pytest.mark.parametrize("cascade", [None, "save-update, merge"])
 def test_comments_then_their_post_in_one_flush(world: World, cascade: str | None) -> None:
     Post, Comment = blog(world, cascade)
-    plain = sessionmaker(bind=world.engine)  # the unit of work's answer, rolled back
+    plain = sessionmaker(bind=world.engine, info={UNGOVERNED: True})  # the unit of work's answer
     with world.create() as session:
         seed(session, Post, Comment)
         before = (world.rows(session, "of_post"), world.rows(session, "of_comment"))
@@ -175,7 +175,7 @@ def test_a_comment_moved_away_from_the_post_deleted_in_the_same_flush(
     if move in ("many-to-one", "new-post") and not backref:
         pytest.skip("Comment.post is the backref")
     Post, Comment = blog(world, "all, delete-orphan", backref=backref)
-    plain = sessionmaker(bind=world.engine)
+    plain = sessionmaker(bind=world.engine, info={UNGOVERNED: True})
     with world.create() as session:
         seed(session, Post, Comment)
         before = (world.rows(session, "of_post"), world.rows(session, "of_comment"))
@@ -246,7 +246,7 @@ def test_a_profile_replaced_without_being_read_goes_to_the_trash(
         session.flush()
         return live(session, Profile)
 
-    plain = sessionmaker(bind=world.engine)
+    plain = sessionmaker(bind=world.engine, info={UNGOVERNED: True})
     with world.create() as session:
         session.add(User(id=1, profile=Profile(id=1, bio="old")))
         session.commit()
@@ -328,3 +328,27 @@ def test_a_plain_row_and_the_soft_row_its_cascade_takes_go_in_one_flush(world: W
         assert live(session, Order) == [2] and live(session, Receipt) == []
         (op,) = session.scalars(world.ts.trash()).all()
         assert op.counts == {"Receipt": 1}
+
+
+def test_a_session_of_the_apps_own_never_deletes_a_soft_row_for_good(world: World) -> None:
+    """A ``sessionmaker`` of the app's own on its engine (a script, a job) has none of the
+    listeners: its unit of work's ``DELETE`` of a soft row is refused, nothing deleted —
+    unless the session says it means it (``info={UNGOVERNED: True}``)."""
+    Post, Comment = blog(world, "all, delete-orphan")
+    with world.create() as session:
+        seed(session, Post, Comment)
+    own = sessionmaker(bind=world.engine)
+    with own() as session:
+        session.delete(session.get(Post, 2))
+        with pytest.raises(TombstoneError, match="not one Flask-Tombstone is attached to"):
+            session.commit()
+        session.rollback()
+    with world.Session() as session:
+        assert live(session, Post) == [1, 2] and live(session, Comment) == [1, 2, 3]
+    meaning_it = sessionmaker(bind=world.engine, info={UNGOVERNED: True})
+    with meaning_it() as session:
+        session.delete(session.get(Post, 2))
+        session.commit()
+    with world.Session() as session:
+        everything = select(Post.id).execution_options(include_deleted=True)
+        assert session.scalars(everything).all() == [1]

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship, sessionmaker
 
 from flask_tombstone.core import (
+    UNGOVERNED,
     Blocked,
     ConfigurationError,
     Conflict,
@@ -239,7 +240,7 @@ def test_the_same_cascade_over_the_whole_link_is_read(world: World) -> None:
         id: Mapped[int] = mapped_column(primary_key=True)
         post_id: Mapped[int] = mapped_column(ForeignKey("ss_post.id"))
 
-    plain = sessionmaker(bind=world.engine)
+    plain = sessionmaker(bind=world.engine, info={UNGOVERNED: True})
     with world.create() as session:
         session.add(Post(id=1, comments=[Comment(id=1)]))
         session.commit()

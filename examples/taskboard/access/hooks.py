@@ -76,6 +76,8 @@ def actors_named(name: str) -> list[str]:
     """``["user:3", "user:9"]``: the accounts a username means (any case), deleted ones
     included — the log shows each by its name, and a deleted account's name may be taken
     again by another."""
+    if "\x00" in name:  # no username holds it (and PostgreSQL refuses it in text)
+        return []
     query = (
         select(User.id)
         .where(User.username == name.strip().lower()[:80])

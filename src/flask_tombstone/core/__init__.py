@@ -25,6 +25,7 @@ from .errors import (
 )
 from .graph import Edge, ModelGraph, Node
 from .journal_storage import compress_journal
+from .listeners import UNGOVERNED
 from .mixin import INCLUDE_DELETED, ONLY_DELETED, ProtectedMixin, SoftDeleteMixin, policy_of
 from .policy import Policy, Rule
 from .preview import Preview
@@ -48,6 +49,7 @@ __all__ = [
     "ONLY_DELETED",
     "RESTRICT",
     "SET_NULL",
+    "UNGOVERNED",
     "AlreadyGone",
     "Anchor",
     "AnchorError",

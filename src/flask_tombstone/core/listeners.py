@@ -8,6 +8,7 @@ the application uses, idempotently; never at import time.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Delete, Engine, event, inspect, select
@@ -278,12 +279,32 @@ def _note_opt_out(target: Any, context: Any) -> None:
         inspect(target).info[OPTED_OUT] = True
 
 
+GOVERNED_REGISTRIES: weakref.WeakSet[Any] = weakref.WeakSet()
+"""The declarative registries a Tombstone governs (whatever session their models are used in)."""
+
+UNGOVERNED = "tombstone_ungoverned"
+"""``Session.info`` key: ``sessionmaker(info={UNGOVERNED: True})`` is a session whose unit of
+work may delete soft rows for good (a test comparing with plain SQLAlchemy, a data migration),
+as if Flask-Tombstone were not there."""
+
+
 def _refuse_hard_delete(mapper: Any, connection: Any, target: Any) -> None:
-    """The last guard: a soft row of a governed session never reaches the unit of work's own
+    """The last guard: a soft row of a governed model never reaches the unit of work's own
     ``DELETE``. The flush listener takes every deletion it can see; one it could not (a
-    cascade it does not know of) refuses the flush, which then changes nothing."""
+    cascade it does not know of) refuses the flush, which then changes nothing — and so does
+    a session the listeners are not attached to (a ``sessionmaker`` of the app's own on its
+    engine, in a script or a job), where nothing would have put the row in the trash."""
     session = object_session(target)
     graph = None if session is None else session.info.get(GOVERNED)
+    if session is not None and session.info.get(UNGOVERNED):
+        return
+    if graph is None and mapper.registry in GOVERNED_REGISTRIES:
+        raise TombstoneError(
+            detail=f"{type(target).__name__} rows go to the trash, but this session is not "
+            "one Flask-Tombstone is attached to (a sessionmaker of your own?): refused, nothing "
+            "was deleted. Use the app's session, or attach this one: tombstone.attach(Session) "
+            "(or, to delete for good, Session(info={UNGOVERNED: True}))"
+        )
     node = None if graph is None else graph.governing(type(target))
     if node is not None and node.soft:
         key = inspect(target).identity

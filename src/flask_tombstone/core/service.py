@@ -52,7 +52,7 @@ from .graph import ModelGraph, Node
 from .graph_rules import build_graph
 from .inspect_rows import find_blockers, fingerprint
 from .keys import key_in, require_integer_key
-from .listeners import Listeners
+from .listeners import GOVERNED_REGISTRIES, Listeners
 from .operations import (
     FINISHED,
     NEXT_ROWID,
@@ -196,6 +196,7 @@ class Tombstone(Auditing):
         reg = base if isinstance(base, registry) else base.registry
         self._registry = reg
         self._graph = None
+        GOVERNED_REGISTRIES.add(reg)  # its soft rows are never the unit of work's to DELETE
         install_tables(reg.metadata)
         watch_mappers(reg, self)
 
@@ -374,7 +375,8 @@ class Tombstone(Auditing):
 
         :param expect: a confirm token from :meth:`preview`; raises :class:`PlanChanged` if
             what would be deleted changed since.
-        :param missing_ok: skip asked-for rows that are already gone instead of raising.
+        :param missing_ok: skip asked-for rows that are already gone instead of raising
+            (when none of them is left, ``NotFound`` / ``AlreadyGone`` all the same).
         :raises NotFound: nothing (or, by ids, not every row) is there to delete.
         :raises AlreadyGone: the row was deleted by another operation first.
         :raises Blocked: RESTRICT dependents, protected or forbidden rows; all are listed.

@@ -57,11 +57,16 @@ def _named(index: Index, table: Table) -> None:
     if index.name != UNNAMED:
         return
     names = "_".join(str(getattr(c, "key", c)) for c in index.expressions)
-    full = f"uq_live_{table.name}_{names}"
-    if len(full) > LONGEST_NAME:  # cut, with a digest of the whole keeping it distinct
-        digest = hashlib.sha256(full.encode()).hexdigest()[:8]
-        full = f"{full[: LONGEST_NAME - 9]}_{digest}"
-    index.name = full  # type: ignore[assignment]
+    index.name = _fitted(f"uq_live_{table.name}_{names}")  # type: ignore[assignment]
+
+
+def _fitted(name: str, longest: int = LONGEST_NAME) -> str:
+    """``name`` within the databases' identifier length: cut, with a digest of the whole
+    keeping it distinct from other cut names."""
+    if len(name) <= longest:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: longest - 9]}_{digest}"
 
 
 def _add_mysql_ddl(index: Index, table: Table) -> None:
@@ -81,7 +86,7 @@ def _add_mysql_ddl(index: Index, table: Table) -> None:
 
 def _mysql_statement(index: Index, table: Table) -> str:
     names = [str(getattr(c, "key", c)) for c in index.expressions]
-    virtual = [f"{index.name}_{n}" for n in names]
+    virtual = [_fitted(f"{index.name}_{n}") for n in names]
     add_columns = ", ".join(
         f"ADD COLUMN {v} {_sql_type(table, n)} AS (IF(deleted_at IS NULL, {n}, NULL)) VIRTUAL"
         for v, n in zip(virtual, names, strict=True)

@@ -40,7 +40,11 @@ def read_filters(*, kinds: tuple[str, ...], kind_field: Any) -> Filters:
     args = request.args
     for name in ("q", "kind", "actor", "since", "until", "page"):
         value = args.get(name, "").strip()
-        if value:
+        if "\x00" in value:  # no database stores it in text, nor compares text with it
+            found.problems.append(
+                _("“%(name)s” holds a character nothing is named with.", name=name)
+            )
+        elif value:
             found.values[name] = value
     q, kind, actor = (found.values.get(n) for n in ("q", "kind", "actor"))
     if q is not None:
