@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import ForeignKey, LargeBinary, String, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from flask_tombstone.core import AlreadyGone, InvalidTarget, NotFound, SoftDeleteMixin
+from flask_tombstone.core import AlreadyGone, Blocked, InvalidTarget, NotFound, SoftDeleteMixin
 
 from .fresh_world import World, live, world_fixture  # noqa: F401  (the fixture)
 
@@ -176,3 +176,59 @@ def test_a_tree_linked_by_a_unique_code_is_previewed_hard_deleted_and_purged(
         world.ts.delete(Category, ids=[1], hard=True, session=session)
         session.commit()
         assert session.scalars(everything).all() == []
+
+
+def test_a_hard_delete_never_takes_a_live_restrict_reply(world: World) -> None:
+    """A self-reference with no ``ondelete`` and no relationship (RESTRICT): the hard delete
+    of a row with a live reply is refused, as the database refuses it (it took the reply)."""
+
+    class Node(SoftDeleteMixin, world.Base):
+        __tablename__ = "ce_node"
+        id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+        parent_id: Mapped[int | None] = mapped_column(ForeignKey("ce_node.id"))
+
+    with world.create() as session:
+        session.add(Node(id=2))
+        session.flush()
+        session.add_all([Node(id=4, parent_id=2), Node(id=5, parent_id=2)])
+        session.commit()
+        world.ts.delete(Node, ids=[5], session=session)  # a reply in the trash goes along
+        session.commit()
+        with pytest.raises(Blocked):
+            world.ts.delete(Node, ids=[2], hard=True, session=session)
+        session.rollback()
+        everything = select(Node.id).execution_options(include_deleted=True)
+        assert sorted(session.scalars(everything)) == [2, 4, 5]
+        world.ts.delete(Node, ids=[4], hard=True, session=session)
+        world.ts.delete(Node, ids=[2], hard=True, session=session)
+        session.commit()
+        assert session.scalars(everything).all() == []
+
+
+def test_a_delete_by_ids_takes_the_dependents_of_the_replies_it_takes(world: World) -> None:
+    """Comment 2's reply 3 goes by its cascade; the reply's attachment goes with it, as the
+    unit of work takes it (by ids, the prepared statements took the asked rows' only)."""
+
+    class Post(SoftDeleteMixin, world.Base):
+        __tablename__ = "ce_post"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        parent_id: Mapped[int | None] = mapped_column(ForeignKey("ce_post.id"))
+        replies: Mapped[list[Post]] = relationship(cascade="all, delete-orphan")
+        files: Mapped[list[File]] = relationship(cascade="all, delete-orphan")
+
+    class File(SoftDeleteMixin, world.Base):
+        __tablename__ = "ce_file"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        post_id: Mapped[int | None] = mapped_column(ForeignKey("ce_post.id"))
+
+    with world.create() as session:
+        session.add(Post(id=2))
+        session.flush()
+        session.add(Post(id=3, parent_id=2))
+        session.flush()
+        session.add_all([File(id=20, post_id=2), File(id=30, post_id=3)])
+        session.commit()
+        op = world.ts.delete(Post, ids=[2], session=session)
+        session.commit()
+        assert op.counts == {"Post": 2, "File": 2}
+        assert live(session, Post) == [] and live(session, File) == []

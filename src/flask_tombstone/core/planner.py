@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
+from sqlalchemy.sql.util import ClauseAdapter
 
 from .graph import Edge, ModelGraph, Node, hard_edges
 from .policy import Policy, Rule
@@ -318,13 +319,25 @@ class NestedRows:
         base = select(node.pk.label("id"), *(c.label(f"k_{name}") for name, c in held.items()))
         tree = base.where(where).cte(name=f"tree_{node.table.name}", recursive=True, nesting=True)
         table = node.table.alias()
+        on_alias = ClauseAdapter(table)  # a link's extra criterion, on the recursive alias
         recursive = select(table.c[node.pk.name], *(table.c[name] for name in held)).where(
-            any_of([table.c[e.column.name] == _parent_of(e, tree) for e, _ in step.self_links])
+            any_of(
+                [
+                    _linked(table.c[e.column.name] == _parent_of(e, tree), extra, on_alias)
+                    for e, extra in step.self_links
+                ]
+            )
         )
         if step.state is not None:
             recursive = recursive.where(table.c["deleted_at"].is_(None))
         tree = tree.union(recursive)
         return select(tree.c.id)
+
+
+def _linked(link: Any, extra: Any, on_alias: ClauseAdapter) -> Any:
+    """A self-referencing link in the recursive term, with its extra criterion (a hard
+    delete's RESTRICT self-link takes trashed rows only: a live one refuses, never goes)."""
+    return link if extra is None else and_(link, on_alias.traverse(extra))
 
 
 def _parent_of(edge: Edge, tree: Any) -> Any:

@@ -117,7 +117,10 @@ class SoftStamps:
         for step in plan.steps:
             table = step.node.table
             values = kept_as_they_are(table) | {"deleted_at": NOW, "deleted_by_op": stamp}
-            where = _narrowed(step, node, many).where(sets, with_self=False)
+            # Narrowed to the asked keys unless the target reaches more of its own rows (a
+            # self-reference): its replies' dependents hang from keys not asked for.
+            narrow = step if plan.steps[0].self_links else _narrowed(step, node, many)
+            where = narrow.where(sets, with_self=False)
             first = update(table).where(where).values(values)
             if self.from_sequence and step is plan.steps[0]:
                 first = from_sequence(table, where, NOW)
