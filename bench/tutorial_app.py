@@ -14,12 +14,14 @@ import os
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
+from flask_tombstone import UNGOVERNED
 from taskboard.config import database_url
 from taskboard.models import Item
 
 # A database object of its own: Taskboard's ``db`` carries the engine's listeners once its
-# app is created, and this process never creates that app.
-db = SQLAlchemy()
+# app is created, and this process never creates that app. Its sessions say they delete for
+# good (Flask-Tombstone otherwise refuses a soft row's DELETE in a session it is not in).
+db = SQLAlchemy(session_options={"info": {UNGOVERNED: True}})
 
 
 def create_app(url: str | None = None) -> Flask:

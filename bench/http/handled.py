@@ -43,6 +43,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import event, func, select, update
 from werkzeug.wrappers import Response
 
+from flask_tombstone import UNGOVERNED
 from flask_tombstone.core.records import OperationKind, OperationStatus
 from taskboard.access.operations import restorable
 from taskboard.access.permissions import may_delete_item
@@ -82,6 +83,7 @@ BLUEPRINTS = (blp, restores)
 def delete_item(args: dict[str, Any], item_id: int) -> Response:
     """Hard-delete the item (its comments go by the database's cascade)."""
     item = load(Item, item_id, allow=may_delete_item, options=ITEMS.delete_options)
+    db.session.info[UNGOVERNED] = True  # the tutorial's delete, for good, said so
     db.session.delete(item)
     db.session.commit()
     return Response(status=204)  # as ours answers
