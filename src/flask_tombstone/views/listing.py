@@ -151,7 +151,7 @@ def trash_page() -> ResponseReturnValue:
         labels=trashed_labels(ops),
         restorable=allowed_ids(ops, state.access.restorable(actor)),
         purgeable=allowed_ids(ops, state.access.purgeable(actor)),
-        retention=_retention(),
+        retention=state.tombstone.state().retention,  # checked at start (settings.py)
     )
 
 
@@ -225,9 +225,3 @@ def _listing(
         **context,
     )
     return page, status
-
-
-def _retention() -> timedelta | None:
-    """The app's retention period (``TOMBSTONE_RETENTION``, checked at start), if any."""
-    retained: timedelta | None = current_app.extensions["tombstone"].retention
-    return retained
